@@ -41,7 +41,7 @@ public readonly record struct Device
     }
 
     /// <summary>CUDA when a device is present, otherwise the CPU.</summary>
-    public static Device Best => Torch.CudaDeviceCount > 0 ? Cuda(0) : Cpu;
+    public static Device Best => TorchRuntime.CudaDeviceCount > 0 ? Cuda(0) : Cpu;
 
     internal static Device FromCode(int code) => new(code);
 

@@ -11,6 +11,6 @@ public sealed class SmokeTests
         var a = Tensor.FromArray([1f, 2f, 3f], 3);
         var b = Tensor.FromArray([10f, 20f, 30f], 3);
         Assert.Equal([11f, 22f, 33f], (a + b).ToArray<float>());
-        Assert.StartsWith("1.13", Torch.Version, StringComparison.Ordinal);
+        Assert.StartsWith("1.13", TorchRuntime.Version, StringComparison.Ordinal);
     }
 }

@@ -7,7 +7,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         tensor.CopyFrom(Tensor.Randn(tensor.Shape, generator, mean, std, DType.Float32, generator?.Device ?? tensor.Device));
         return tensor;
     }
@@ -16,7 +16,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         tensor.CopyFrom(Tensor.Rand(tensor.Shape, generator, low, high, DType.Float32, generator?.Device ?? tensor.Device));
         return tensor;
     }
@@ -24,7 +24,7 @@ public static class Init
     public static Tensor Constant(Tensor tensor, double value)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         return tensor.Fill(value);
     }
 }

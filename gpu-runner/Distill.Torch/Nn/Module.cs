@@ -134,7 +134,7 @@ public abstract class Module : IDisposable
     public void To(Device device, DType? dtype = null)
     {
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         foreach (var tensor in Parameters().Concat(AllBuffers()))
         {
             var target = dtype.HasValue && tensor.DType.IsFloatingPoint() ? dtype.Value : tensor.DType;
@@ -191,7 +191,7 @@ public abstract class Module : IDisposable
         {
             throw new InvalidDataException("the state does not fit the model: " + string.Join("; ", problems));
         }
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         foreach (var (name, target) in own)
         {
             if (values.TryGetValue(name, out var source))

@@ -116,7 +116,7 @@ public sealed class AdamW : IDisposable
         {
             throw new InvalidDataException("the optimizer state does not fit: " + string.Join("; ", problems));
         }
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TorchRuntime.NoGrad();
         foreach (var (name, target) in StateDict())
         {
             target.CopyFrom(state[name]);

@@ -4,7 +4,7 @@ using Distill.Torch.Native;
 namespace Distill.Torch;
 
 /// <summary>Process-wide libtorch control: versions, threads, devices, seeds, grad mode and diagnostics.</summary>
-public static class Torch
+public static class TorchRuntime
 {
     /// <summary>libtorch's version string, e.g. "1.13.1".</summary>
     public static string Version => Marshal.PtrToStringUTF8(NativeMethods.dt_torch_version()) ?? "";

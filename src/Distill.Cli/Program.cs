@@ -1,0 +1,3 @@
+using Distill.Cli;
+
+return await DistillCommandLine.RunAsync(args);
