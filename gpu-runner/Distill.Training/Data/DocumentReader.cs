@@ -14,9 +14,14 @@ public sealed class DocumentReader(DataOptions options)
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly string[] s_textExtensions = [".txt", ".text", ".md"];
     private readonly List<DataProblem> _problems = [];
+    private long _bytesBeforeFile;
+    private long _bytesRead;
 
     /// <summary>Every problem met so far (warnings when skipping).</summary>
     public IReadOnlyList<DataProblem> Problems => _problems;
+
+    /// <summary>Bytes of input consumed so far over every file read (within a file, in steps of the read buffer), for progress.</summary>
+    public long BytesRead => _bytesRead;
 
     /// <summary>The files a path stands for: itself, or the data files below a folder in ordinal path order.</summary>
     public static IReadOnlyList<string> ListFiles(string path)
@@ -64,6 +69,8 @@ public sealed class DocumentReader(DataOptions options)
     private IEnumerable<Document> ReadText(string file)
     {
         var bytes = File.ReadAllBytes(file);
+        _bytesBeforeFile += bytes.Length;
+        _bytesRead = _bytesBeforeFile;
         string text;
         try
         {
@@ -116,6 +123,7 @@ public sealed class DocumentReader(DataOptions options)
         var documents = 0;
         foreach (var line in LineSplitter.Lines(stream))
         {
+            _bytesRead = _bytesBeforeFile + stream.Position;
             lineNumber++;
             var document = ParseJsonLine(file, lineNumber, line);
             if (document is not null)
@@ -124,6 +132,8 @@ public sealed class DocumentReader(DataOptions options)
                 yield return document;
             }
         }
+        _bytesBeforeFile += stream.Length;
+        _bytesRead = _bytesBeforeFile;
         if (documents == 0 && !_problems.Any(p => p.File == file))
         {
             Report(new DataProblem(file, 0, "the file holds no records"));
