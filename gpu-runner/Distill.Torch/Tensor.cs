@@ -218,9 +218,25 @@ public sealed partial class Tensor : IDisposable
             throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] of {dtype} needs {expected} bytes but {bytes.Length} were given", nameof(bytes));
         }
         fixed (byte* p = bytes)
+        {
+            return FromHostMemory(p, bytes.Length, shape, dtype, device);
+        }
+    }
+
+    /// <summary>
+    /// A tensor holding a copy of <paramref name="byteCount"/> bytes at <paramref name="data"/>, which must stay valid
+    /// for the call. Takes a pointer and a 64-bit length so that payloads over 2 GiB (memory-mapped checkpoints) work.
+    /// </summary>
+    internal static unsafe Tensor FromHostMemory(void* data, long byteCount, ReadOnlySpan<long> shape, DType dtype, Device? device = null)
+    {
+        var expected = CountElements(shape) * dtype.ElementSize();
+        if (expected != byteCount)
+        {
+            throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] of {dtype} needs {expected} bytes but {byteCount} were given", nameof(byteCount));
+        }
         fixed (long* s = shape)
         {
-            var status = NativeMethods.dt_from_data(p, s, shape.Length, (int)dtype, (device ?? Device.Cpu).Code, out var handle);
+            var status = NativeMethods.dt_from_data(data, s, shape.Length, (int)dtype, (device ?? Device.Cpu).Code, out var handle);
             return Wrap(status, handle);
         }
     }
@@ -252,14 +268,17 @@ public sealed partial class Tensor : IDisposable
     public byte[] ToBytes()
     {
         var result = new byte[ByteCount];
-        unsafe
-        {
-            fixed (byte* p = result)
-            {
-                TorchException.Check(NativeMethods.dt_copy_to_host(Handle, p, result.Length));
-            }
-        }
+        CopyBytesTo(result);
         return result;
+    }
+
+    /// <summary>Copies the raw bytes of the elements, in row-major order, into a buffer of exactly <see cref="ByteCount"/> bytes.</summary>
+    internal unsafe void CopyBytesTo(Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            TorchException.Check(NativeMethods.dt_copy_to_host(Handle, p, destination.Length));
+        }
     }
 
     /// <summary>The value of a one-element tensor.</summary>
