@@ -9,6 +9,14 @@
 
 namespace dt
 {
+// Thrown for a request this build or machine cannot serve (CUDA without a CUDA device); reported as
+// DT_NOT_IMPLEMENTED, which the binding raises as TorchNotSupportedException.
+class not_supported : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Records the message for dt_last_error() and returns the status.
 int32_t fail(int32_t status, const char* message);
 
@@ -128,6 +136,10 @@ inline void require_out(dt_tensor** out)
     catch (const c10::Error& e)                                                                    \
     {                                                                                              \
         return dt::fail(DT_ERROR, e.what_without_backtrace());                                    \
+    }                                                                                              \
+    catch (const dt::not_supported& e)                                                             \
+    {                                                                                              \
+        return dt::fail(DT_NOT_IMPLEMENTED, e.what());                                            \
     }                                                                                              \
     catch (const std::invalid_argument& e)                                                         \
     {                                                                                              \
