@@ -147,6 +147,30 @@ public sealed class AttentionTests
     }
 
     [Fact]
+    public void Attention_Dropout_IsSeededAndScalesTheKeptProbabilities()
+    {
+        using var scope = TensorScope.Begin();
+        using var first = new Generator(40);
+        using var second = new Generator(40);
+        var (q, k, v) = Inputs(2, 2, 4, 4);
+        var qt = Tensor.FromArray(q, Batch, 2, 4, Dim);
+        var kt = Tensor.FromArray(k, Batch, 2, 4, Dim);
+        var vt = Tensor.FromArray(v, Batch, 2, 4, Dim);
+
+        var a = TensorAssert.Values(Functional.Attention(qt, kt, vt, dropout: 0.5, generator: first));
+        var b = TensorAssert.Values(Functional.Attention(qt, kt, vt, dropout: 0.5, generator: second));
+        var none = TensorAssert.Values(Functional.Attention(qt, kt, vt, dropout: 0));
+        // With a value tensor of ones every output is the sum of the kept probabilities / (1 − p): 0, 2 or 4, ...
+        var ones = TensorAssert.Values(Functional.Attention(qt, kt, Tensor.Ones([Batch, 2, 4, Dim], DType.Float64), causal: false, dropout: 0.5, generator: first));
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, none);
+        TensorAssert.Close(Reference.Attention(q, k, v, Batch, 2, 2, 4, 4, Dim, causal: true).Output, none, 1e-13);
+        Assert.All(ones, o => Assert.InRange(o, 0, 2 + 1e-12));
+        Assert.Contains(ones, o => o == 0 || o > 1);
+    }
+
+    [Fact]
     public void Attention_HeadsNotAMultipleOfKeyValueHeads_Throws()
     {
         using var scope = TensorScope.Begin();

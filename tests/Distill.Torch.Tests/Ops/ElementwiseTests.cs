@@ -47,6 +47,8 @@ public sealed class ElementwiseTests
         TensorAssert.Equal([8, 4, 2], 8 / x, 3);
         TensorAssert.Equal([-1, -2, -4], -x, 3);
         TensorAssert.Equal([1, 2, 1], x % 3, 3);
+        // Remainder takes the divisor's sign, as Python's %.
+        TensorAssert.Equal([2, 0, 1], Tensor.FromArray([-1.0, -3.0, 7.0]).Remainder(3), 3);
     }
 
     [Fact]
