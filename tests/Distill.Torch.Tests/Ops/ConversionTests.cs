@@ -136,4 +136,25 @@ public sealed class ConversionTests
         Assert.Equal(DType.Float32, outside.DType);
         TensorAssert.Equal([2, 2, 2, 2], inside, 2, 2);
     }
+
+    [Fact]
+    public void Autocast_Nested_InnerExitKeepsTheOuterRegion()
+    {
+        using var scope = TensorScope.Begin();
+        var a = Tensor.Ones([2, 2]);
+
+        DType inner, afterInner;
+        using (Autocast.Enter(Device.Cpu))
+        {
+            using (Autocast.Enter(Device.Cpu))
+            {
+                inner = a.MatMul(a).DType;
+            }
+            afterInner = a.MatMul(a).DType;
+        }
+
+        Assert.Equal(DType.BFloat16, inner);
+        Assert.Equal(DType.BFloat16, afterInner);
+        Assert.Equal(DType.Float32, a.MatMul(a).DType);
+    }
 }

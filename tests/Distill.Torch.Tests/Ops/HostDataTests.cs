@@ -88,6 +88,21 @@ public sealed class HostDataTests
     }
 
     [Fact]
+    public void EmptyTensors_RoundTripAndReduce()
+    {
+        using var scope = TensorScope.Begin();
+
+        var empty = Tensor.FromArray(Array.Empty<float>());
+        var rows = Tensor.Zeros([0, 3]);
+
+        Assert.Equal([0L], empty.Shape);
+        Assert.Empty(empty.ToArray<float>());
+        Assert.Empty(empty.ToBytes());
+        TensorAssert.Equal([0, 0, 0], rows.Sum(0), 3);
+        Assert.Equal(0, rows.Sum().ToDouble());
+    }
+
+    [Fact]
     public void FromArray_ShapeDisagreesWithLength_Throws()
     {
         var error = Assert.Throws<ArgumentException>(() => Tensor.FromArray([1f, 2f, 3f], 2, 2));
