@@ -17,17 +17,29 @@ public sealed partial class Tensor
 
     public Tensor Sum(long dim, bool keepDim = false, DType? dtype = null) => Reduce(ReduceOp.Sum, [dim], keepDim, dtype);
 
+    // The int overloads of Sum, Mean and Prod exist for the literal 0: C# converts a constant 0 to any enum, so without
+    // them x.Sum(0) would bind to Sum(DType? dtype) and sum every element as Float32 instead of reducing dimension 0.
+
+    /// <summary>The sum along one dimension.</summary>
+    public Tensor Sum(int dim, bool keepDim = false, DType? dtype = null) => Sum((long)dim, keepDim, dtype);
+
     public Tensor Sum(ReadOnlySpan<long> dims, bool keepDim = false, DType? dtype = null) => Reduce(ReduceOp.Sum, dims, keepDim, dtype);
 
     public Tensor Mean(DType? dtype = null) => Reduce(ReduceOp.Mean, [], false, dtype);
 
     public Tensor Mean(long dim, bool keepDim = false, DType? dtype = null) => Reduce(ReduceOp.Mean, [dim], keepDim, dtype);
 
+    /// <summary>The mean along one dimension.</summary>
+    public Tensor Mean(int dim, bool keepDim = false, DType? dtype = null) => Mean((long)dim, keepDim, dtype);
+
     public Tensor Mean(ReadOnlySpan<long> dims, bool keepDim = false) => Reduce(ReduceOp.Mean, dims, keepDim);
 
     public Tensor Prod(DType? dtype = null) => Reduce(ReduceOp.Prod, [], false, dtype);
 
     public Tensor Prod(long dim, bool keepDim = false) => Reduce(ReduceOp.Prod, [dim], keepDim);
+
+    /// <summary>The product along one dimension.</summary>
+    public Tensor Prod(int dim, bool keepDim = false) => Prod((long)dim, keepDim);
 
     /// <summary>The largest element, as a 0-d tensor.</summary>
     public Tensor Max() => Reduce(ReduceOp.AMax, [], false);

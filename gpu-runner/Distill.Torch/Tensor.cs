@@ -290,7 +290,18 @@ public sealed partial class Tensor : IDisposable
 
     public float ToSingle() => (float)ToDouble();
 
-    public long ToInt64() => (long)ToDouble();
+    /// <summary>The value of a one-element tensor as an integer (exact for every int64, unlike a trip through double).</summary>
+    public long ToInt64()
+    {
+        if (DType.IsFloatingPoint() || DType == DType.Bool)
+        {
+            return (long)ToDouble();
+        }
+        Span<long> value = stackalloc long[1];
+        using var asInt64 = To(DType.Int64).DetachFromScope();
+        asInt64.CopyTo(value);
+        return value[0];
+    }
 
     public bool ToBoolean() => ToDouble() != 0;
 

@@ -34,7 +34,10 @@ internal static class NativeLibraryLoader
         }
     }
 
-    private static unsafe nint Load()
+    private static nint Load() => LoadFrom(CandidatePaths());
+
+    /// <summary>Where the shim is looked for, in order: DISTILL_NATIVE_PATH (a file or folder), then next to the assemblies.</summary>
+    internal static IReadOnlyList<string> CandidatePaths()
     {
         var candidates = new List<string>();
         var configured = Environment.GetEnvironmentVariable("DISTILL_NATIVE_PATH");
@@ -48,9 +51,17 @@ internal static class NativeLibraryLoader
         {
             candidates.Add(Path.Combine(assemblyDirectory, FileName));
         }
+        return candidates.Distinct(StringComparer.Ordinal).ToList();
+    }
 
+    /// <summary>
+    /// Loads the first candidate that exists, checks that it is the shim and speaks this binding's ABI, and sets
+    /// libtorch's thread count. Every failure is a DllNotFoundException that says what is wrong and how to fix it.
+    /// </summary>
+    internal static unsafe nint LoadFrom(IReadOnlyList<string> candidates)
+    {
         var path = candidates.FirstOrDefault(File.Exists) ?? throw new DllNotFoundException(
-            $"Distill's native shim ({FileName}) was not found (looked in: {string.Join(", ", candidates.Distinct())}). " +
+            $"Distill's native shim ({FileName}) was not found (looked in: {string.Join(", ", candidates)}). " +
             "It is built by building gpu-runner/Distill.Torch; run ./eng/setup.sh to install libtorch and build it.");
 
         nint handle;
@@ -58,7 +69,7 @@ internal static class NativeLibraryLoader
         {
             handle = NativeLibrary.Load(path);
         }
-        catch (DllNotFoundException e)
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
             throw new DllNotFoundException(
                 $"Distill's native shim at {path} could not be loaded: {e.Message}. It needs libtorch 1.13 (or the libtorch " +
@@ -66,11 +77,19 @@ internal static class NativeLibraryLoader
                 "(or run ./eng/setup.sh).", e);
         }
 
-        var abi = (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "dt_abi_version");
-        if (abi() != NativeMethods.AbiVersion)
+        if (!NativeLibrary.TryGetExport(handle, "dt_abi_version", out var abiExport))
         {
+            NativeLibrary.Free(handle);
             throw new DllNotFoundException(
-                $"Distill's native shim at {path} speaks ABI version {abi()} but this build expects {NativeMethods.AbiVersion}; rebuild gpu-runner/Distill.Torch.");
+                $"{path} is a shared library but not Distill's native shim (it has no dt_abi_version); point DISTILL_NATIVE_PATH " +
+                "at the libdistilltorch.so that building gpu-runner/Distill.Torch produces.");
+        }
+        var abi = ((delegate* unmanaged<int>)abiExport)();
+        if (abi != NativeMethods.AbiVersion)
+        {
+            NativeLibrary.Free(handle);
+            throw new DllNotFoundException(
+                $"Distill's native shim at {path} speaks ABI version {abi} but this build expects {NativeMethods.AbiVersion}; rebuild gpu-runner/Distill.Torch.");
         }
 
         // libtorch may start with a single intra-op thread: use every core unless told otherwise.

@@ -2,7 +2,9 @@ namespace Distill.Torch.Optim;
 
 /// <summary>
 /// AdamW with decoupled weight decay and per-parameter decay (parameter groups), as torch.optim.AdamW. One native
-/// call updates every parameter. The moments are named after their parameters, for checkpoints.
+/// call updates every parameter. The moments are named after their parameters, for checkpoints. Parameters without a
+/// gradient are skipped; unlike torch.optim.AdamW, which counts steps per parameter, the step count behind the bias
+/// correction is the optimizer's, so a parameter that missed steps is corrected as if it had not.
 /// </summary>
 public sealed class AdamW : IDisposable
 {

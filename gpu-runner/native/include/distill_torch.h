@@ -186,7 +186,7 @@ DT_API int32_t dt_log_softmax(const dt_tensor* a, int64_t dim, int32_t dtype, dt
 DT_API int32_t dt_embedding(const dt_tensor* weight, const dt_tensor* ids, dt_tensor** out);
 // Normalises over the last dimension.
 DT_API int32_t dt_layer_norm(const dt_tensor* x, const dt_tensor* weight, const dt_tensor* bias, double eps, dt_tensor** out);
-// Hugging Face LlamaRMSNorm: computed in fp32, cast back to x's dtype, then scaled by weight.
+// Hugging Face LlamaRMSNorm: computed in fp32 (float64 input stays float64), cast back to x's dtype, then scaled by weight.
 DT_API int32_t dt_rms_norm(const dt_tensor* x, const dt_tensor* weight, double eps, dt_tensor** out);
 DT_API int32_t dt_dropout(const dt_tensor* x, double p, int32_t train, dt_generator* g, dt_tensor** out);
 // q [B,H,T,D], k and v [B,Hkv,S,D] with H a multiple of Hkv. mask: optional bool [.., T, S] (true = keep) or

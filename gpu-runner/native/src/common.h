@@ -9,8 +9,26 @@
 
 namespace dt
 {
+// Thrown for a request this build or machine cannot serve (CUDA without a CUDA device); reported as
+// DT_NOT_IMPLEMENTED, which the binding raises as TorchNotSupportedException.
+class not_supported : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Records the message for dt_last_error() and returns the status.
 int32_t fail(int32_t status, const char* message);
+
+// libtorch's CPU allocator reports a failed allocation as a plain c10::Error ("DefaultCPUAllocator: can't allocate
+// memory: you tried to allocate N bytes"), not as c10::OutOfMemoryError; recognise it so host OOM is DT_OUT_OF_MEMORY too.
+inline int32_t error_status(const c10::Error& e)
+{
+    const std::string& message = e.msg();
+    return message.find("can't allocate memory") != std::string::npos || message.find("not enough memory") != std::string::npos
+               ? DT_OUT_OF_MEMORY
+               : DT_ERROR;
+}
 
 extern std::atomic<int64_t> live_tensors;
 
@@ -127,7 +145,11 @@ inline void require_out(dt_tensor** out)
     }                                                                                              \
     catch (const c10::Error& e)                                                                    \
     {                                                                                              \
-        return dt::fail(DT_ERROR, e.what_without_backtrace());                                    \
+        return dt::fail(dt::error_status(e), e.what_without_backtrace());                         \
+    }                                                                                              \
+    catch (const dt::not_supported& e)                                                             \
+    {                                                                                              \
+        return dt::fail(DT_NOT_IMPLEMENTED, e.what());                                            \
     }                                                                                              \
     catch (const std::invalid_argument& e)                                                         \
     {                                                                                              \

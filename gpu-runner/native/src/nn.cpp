@@ -31,7 +31,8 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps)
         return at::rms_norm(x, {x.size(-1)}, weight, eps);
     }
 #endif
-    auto x32 = x.to(at::kFloat);
+    // At least fp32 (half types are upcast as in LlamaRMSNorm); float64 stays float64 rather than losing precision.
+    auto x32 = x.to(at::promote_types(x.scalar_type(), at::kFloat));
     auto y = (x32 * at::rsqrt(x32.pow(2).mean(-1, true) + eps)).to(x.scalar_type());
     return weight.defined() ? weight * y : y;
 }

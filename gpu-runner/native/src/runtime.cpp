@@ -65,7 +65,29 @@ at::Device device(int32_t device)
     {
         throw std::invalid_argument("unknown device code " + std::to_string(device));
     }
-    return device == DT_DEVICE_CPU ? at::Device(at::kCPU) : at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device));
+    if (device == DT_DEVICE_CPU)
+    {
+        return at::Device(at::kCPU);
+    }
+    // Checked here so that asking for CUDA without it fails with a plain sentence instead of libtorch's list of
+    // dispatch keys ("Could not run 'aten::empty_strided' with arguments from the 'CUDA' backend ...").
+    static const int32_t count = static_cast<int32_t>(torch::cuda::device_count());
+    if (count == 0)
+    {
+#ifdef DT_WITH_CUDA
+        throw not_supported("cuda:" + std::to_string(device) + " was requested but no CUDA device is available");
+#else
+        throw not_supported("cuda:" + std::to_string(device) +
+                            " was requested but this Distill shim is built against a CPU-only libtorch; build it with "
+                            "-p:DistillCuda=true against a CUDA libtorch, or use the CPU");
+#endif
+    }
+    if (device >= count)
+    {
+        throw std::invalid_argument("cuda:" + std::to_string(device) + " was requested but only " + std::to_string(count) +
+                                    " CUDA device(s) are available");
+    }
+    return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device));
 }
 
 int32_t device_of(const at::Device& device)
