@@ -29,6 +29,7 @@ internal sealed class BpeModel
     private readonly bool _ignoreMerges;
     private readonly string _source;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cachedWords;
 
     public BpeModel(
         Dictionary<string, int> vocab,
@@ -85,9 +86,10 @@ internal sealed class BpeModel
             return;
         }
         var result = Merge(word);
-        if (word.Length < MaxCachedWordLength && _cache.Count < CacheCapacity)
+        // ConcurrentDictionary.Count takes every lock, so the size is tracked here instead.
+        if (word.Length < MaxCachedWordLength && Volatile.Read(ref _cachedWords) < CacheCapacity && _cache.TryAdd(word, result))
         {
-            _cache.TryAdd(word, result);
+            Interlocked.Increment(ref _cachedWords);
         }
         ids.AddRange(result);
     }

@@ -57,8 +57,8 @@ public sealed class ByteLevelBpeTrainer
         var counts = wordTexts.Select(w => _wordCounts[w]).ToArray();
         var words = wordTexts.Select(w => w.Select(c => ids[c.ToString()]).ToList()).ToArray();
 
-        var pairCounts = new Dictionary<long, long>();
-        var wordsWithPair = new Dictionary<long, HashSet<int>>();
+        var pairCounts = new Dictionary<long, long>(PairKeyComparer.Instance);
+        var wordsWithPair = new Dictionary<long, HashSet<int>>(PairKeyComparer.Instance);
         for (var w = 0; w < words.Length; w++)
         {
             var symbols = words[w];
@@ -77,7 +77,7 @@ public sealed class ByteLevelBpeTrainer
 
         var merges = new List<(string, string)>();
         var changes = new List<(long Pair, int Delta)>();
-        var grown = new HashSet<long>();
+        var grown = new HashSet<long>(PairKeyComparer.Instance);
         var target = VocabSize - 1;
         while (tokens.Count < target && queue.TryDequeue(out var top, out var priority))
         {

@@ -14,26 +14,24 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
 
     public void PreTokenize(List<PreToken> input, List<PreToken> output)
     {
-        var split = new List<PreToken>();
         foreach (var piece in input)
         {
-            var current = piece;
-            if (addPrefixSpace && !current.Text.StartsWith(' '))
+            var text = piece.Text;
+            if (addPrefixSpace && !text.StartsWith(' '))
             {
-                current = current with { Text = " " + current.Text };
+                text = " " + text;
             }
-            split.Clear();
-            if (useRegex)
+            if (!useRegex)
             {
-                TextSplitter.Split(current, s_gpt2, SplitDelimiterBehavior.Isolated, invert: false, split);
+                if (text.Length > 0)
+                {
+                    output.Add(new PreToken(ByteLevelAlphabet.Encode(text), piece.AtStart));
+                }
+                continue;
             }
-            else if (current.Text.Length > 0)
+            foreach (var (start, end) in TextSplitter.SplitSpans(text, s_gpt2, SplitDelimiterBehavior.Isolated, invert: false))
             {
-                split.Add(current);
-            }
-            foreach (var part in split)
-            {
-                output.Add(part with { Text = ByteLevelAlphabet.Encode(part.Text) });
+                output.Add(new PreToken(ByteLevelAlphabet.Encode(text.AsSpan(start, end - start)), piece.AtStart && start == 0));
             }
         }
     }

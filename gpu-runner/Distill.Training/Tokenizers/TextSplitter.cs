@@ -7,8 +7,23 @@ internal static class TextSplitter
     public static void Split(PreToken piece, TextPattern pattern, SplitDelimiterBehavior behavior, bool invert, List<PreToken> output)
     {
         var text = piece.Text;
+        foreach (var (start, end) in SplitSpans(text, pattern, behavior, invert))
+        {
+            output.Add(new PreToken(start == 0 && end == text.Length ? text : text[start..end], piece.AtStart && start == 0));
+        }
+    }
+
+    /// <summary>The non-empty pieces of <paramref name="text"/> as [start, end) spans, in order.</summary>
+    public static List<(int Start, int End)> SplitSpans(string text, TextPattern pattern, SplitDelimiterBehavior behavior, bool invert)
+    {
         var matches = new List<(int Start, int End)>();
         pattern.FindMatches(text, matches);
+        if (behavior == SplitDelimiterBehavior.Isolated && !invert && IsCovering(matches, text.Length))
+        {
+            // The common case (GPT-2's and Llama-3's patterns match everything): the matches are the pieces.
+            matches.RemoveAll(static m => m.End == m.Start);
+            return matches;
+        }
         var spans = new List<(int Start, int End, bool IsMatch)>(matches.Count * 2 + 1);
         var previous = 0;
         foreach (var (start, end) in matches)
@@ -25,13 +40,22 @@ internal static class TextSplitter
             spans.Add((previous, text.Length, invert));
         }
         var pieces = Combine(spans, behavior);
-        foreach (var (start, end) in pieces)
+        pieces.RemoveAll(static p => p.End == p.Start);
+        return pieces;
+    }
+
+    private static bool IsCovering(List<(int Start, int End)> matches, int length)
+    {
+        var previous = 0;
+        foreach (var (start, end) in matches)
         {
-            if (end > start)
+            if (start != previous)
             {
-                output.Add(new PreToken(start == 0 && end == text.Length ? text : text[start..end], piece.AtStart && start == 0));
+                return false;
             }
+            previous = end;
         }
+        return previous == length;
     }
 
     private static List<(int Start, int End)> Combine(List<(int Start, int End, bool IsMatch)> spans, SplitDelimiterBehavior behavior)

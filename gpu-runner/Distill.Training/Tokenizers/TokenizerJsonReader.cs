@@ -103,7 +103,7 @@ internal static class TokenizerJsonReader
             }
             owners[id] = token;
         }
-        var merges = new Dictionary<long, BpeMerge>();
+        var merges = new Dictionary<long, BpeMerge>(PairKeyComparer.Instance);
         if (node.Optional("merges") is { } mergesNode)
         {
             var rank = 0;

@@ -161,7 +161,7 @@ internal static class UnicodeNfc
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var classes = new Dictionary<int, byte>();
         var decompositions = new Dictionary<int, int[]>();
-        var compositions = new Dictionary<long, int>();
+        var compositions = new Dictionary<long, int>(PairKeyComparer.Instance);
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line[0] == '#')
