@@ -280,7 +280,6 @@ public sealed record ModelConfig
         root["tie_word_embeddings"] = TieWordEmbeddings;
         if (Family == ModelFamily.Gpt2)
         {
-
             root["n_embd"] = HiddenSize;
             root["n_layer"] = NumLayers;
             root["n_head"] = NumHeads;
@@ -296,7 +295,6 @@ public sealed record ModelConfig
         }
         else
         {
-
             root["hidden_size"] = HiddenSize;
             root["num_hidden_layers"] = NumLayers;
             root["num_attention_heads"] = NumHeads;
