@@ -9,16 +9,38 @@ namespace Distill.Training.Models;
 /// </summary>
 public abstract class CausalLanguageModel : Module
 {
-    protected CausalLanguageModel(ModelConfig config, Device device)
+    private int? _outputVocabSize;
+
+    protected CausalLanguageModel(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        Device = device;
     }
 
     public ModelConfig Config { get; }
 
-    public Device Device { get; private set; }
+    /// <summary>Where the parameters live (the token embedding's device).</summary>
+    public Device Device => TokenEmbeddingWeight.Device;
+
+    /// <summary>
+    /// How many token ids the model predicts: the first rows of the head. Defaults to the config's vocab_size (the
+    /// embedding rows); whoever loads the tokenizer sets it to the tokenizer's vocabulary size when the embedding is
+    /// padded beyond it, so the padding rows get no logits and no softmax over the vocabulary puts mass on them.
+    /// It is not part of config.json: set it again after loading.
+    /// </summary>
+    public int OutputVocabSize
+    {
+        get => _outputVocabSize ?? Config.VocabSize;
+        set
+        {
+            if (value < 1 || value > Config.VocabSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value,
+                    $"the output vocabulary must have between 1 and vocab_size ({Config.VocabSize}) ids: a tokenizer with more tokens than the embedding has rows does not fit this model");
+            }
+            _outputVocabSize = value == Config.VocabSize ? null : value;
+        }
+    }
 
     /// <summary>Draws dropout masks; set it (and save its state) for reproducible, resumable training.</summary>
     public Generator? DropoutGenerator { get; set; }
@@ -26,14 +48,27 @@ public abstract class CausalLanguageModel : Module
     /// <summary>The token-embedding matrix [V, C].</summary>
     public abstract Tensor TokenEmbeddingWeight { get; }
 
-    /// <summary>The output head's weight [V, C] (the embedding matrix itself when tied).</summary>
+    /// <summary>
+    /// The output head's weight [V, C] (the embedding matrix itself when tied), padding rows included; logits come
+    /// from <see cref="Head"/>, which uses only the first <see cref="OutputVocabSize"/> rows.
+    /// </summary>
     public abstract Tensor HeadWeight { get; }
 
     /// <summary>Runs the model on token ids [B, T].</summary>
     public abstract ModelOutput Forward(Tensor ids, ForwardOptions? options = null);
 
-    /// <summary>Logits for final hidden states (any leading shape): the head alone, for chunked losses.</summary>
-    public Tensor Head(Tensor finalHidden) => Functional.Linear(finalHidden, HeadWeight);
+    /// <summary>
+    /// Logits [..., <see cref="OutputVocabSize"/>] for final hidden states (any leading shape): the head alone, for
+    /// chunked losses.
+    /// </summary>
+    public Tensor Head(Tensor finalHidden)
+    {
+        ArgumentNullException.ThrowIfNull(finalHidden);
+        var weight = HeadWeight;
+        return _outputVocabSize is { } rows
+            ? Functional.Linear(finalHidden, weight.Narrow(0, 0, rows))
+            : Functional.Linear(finalHidden, weight);
+    }
 
     /// <summary>Sets every parameter from scratch as Hugging Face's _init_weights does (N(0, 0.02), norms to 1).</summary>
     public abstract void InitializeWeights(Generator generator);

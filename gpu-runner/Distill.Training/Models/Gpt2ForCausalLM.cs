@@ -7,7 +7,7 @@ namespace Distill.Training.Models;
 public sealed class Gpt2ForCausalLM : CausalLanguageModel
 {
     public Gpt2ForCausalLM(ModelConfig config, Device device)
-        : base(config, device)
+        : base(config)
     {
         if (config.Family != ModelFamily.Gpt2)
         {

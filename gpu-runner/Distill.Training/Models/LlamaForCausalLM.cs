@@ -12,7 +12,7 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
     private readonly RotaryEmbedding _rotary;
 
     public LlamaForCausalLM(ModelConfig config, Device device)
-        : base(config, device)
+        : base(config)
     {
         if (config.Family != ModelFamily.Llama)
         {
@@ -23,7 +23,7 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
         {
             LmHead = RegisterModule("lm_head", new Linear(config.HiddenSize, config.VocabSize, bias: false, device, initialize: false));
         }
-        _rotary = new RotaryEmbedding(config, device);
+        _rotary = new RotaryEmbedding(config);
     }
 
     public LlamaBackbone Model { get; }
@@ -39,7 +39,7 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
         ArgumentNullException.ThrowIfNull(ids);
         options ??= ForwardOptions.Default;
         var length = ids.Size(1);
-        var (cos, sin) = _rotary.Tables(length);
+        var (cos, sin) = _rotary.Tables(length, ids.Device);
         var keepMask = CombineMasks(PaddingKeepMask(options.AttentionMask, length), SlidingWindowMask(length, ids.Device));
         var x = Model.EmbedTokens.Forward(ids);
         var hidden = options.HiddenStates ? new List<Tensor> { x } : null;

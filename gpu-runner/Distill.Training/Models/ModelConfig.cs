@@ -275,11 +275,11 @@ public sealed record ModelConfig
     {
         var root = Source?.DeepClone().AsObject() ?? [];
         root["model_type"] = ModelType;
+        root["architectures"] = new JsonArray(Architecture);
         root["vocab_size"] = VocabSize;
         root["tie_word_embeddings"] = TieWordEmbeddings;
         if (Family == ModelFamily.Gpt2)
         {
-            root["architectures"] ??= new JsonArray("GPT2LMHeadModel");
             root["n_embd"] = HiddenSize;
             root["n_layer"] = NumLayers;
             root["n_head"] = NumHeads;
@@ -295,7 +295,6 @@ public sealed record ModelConfig
         }
         else
         {
-            root["architectures"] ??= new JsonArray(ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", _ => "LlamaForCausalLM" });
             root["hidden_size"] = HiddenSize;
             root["num_hidden_layers"] = NumLayers;
             root["num_attention_heads"] = NumHeads;
@@ -313,6 +312,7 @@ public sealed record ModelConfig
                 root["attention_bias"] = QkvBias;
             }
             root["mlp_bias"] = MlpBias;
+            FitLayerTypes(root);
             if (root["rope_parameters"] is JsonObject parameters)
             {
                 parameters["rope_theta"] = RopeTheta;
@@ -336,6 +336,34 @@ public sealed record ModelConfig
         }
         root["torch_dtype"] ??= "float32";
         return root;
+    }
+
+    /// <summary>The Hugging Face class of the model with its LM head (config.json's <c>architectures</c> entry).</summary>
+    public string Architecture => ModelType switch
+    {
+        "gpt2" => "GPT2LMHeadModel",
+        "qwen2" => "Qwen2ForCausalLM",
+        "mistral" => "MistralForCausalLM",
+        _ => "LlamaForCausalLM",
+    };
+
+    // Newer Qwen2 configs list an attention type per layer; a list of another length than the layers no longer
+    // describes the model: one value repeated is resized, a mixed list is dropped (its loader rebuilds it).
+    private void FitLayerTypes(JsonObject root)
+    {
+        if (root["layer_types"] is not JsonArray types || types.Count == NumLayers)
+        {
+            return;
+        }
+        var values = types.Select(t => t?.ToJsonString()).Distinct().ToList();
+        if (values.Count == 1 && types[0] is { } only)
+        {
+            root["layer_types"] = new JsonArray(Enumerable.Range(0, NumLayers).Select(_ => only.DeepClone()).ToArray());
+        }
+        else
+        {
+            root.Remove("layer_types");
+        }
     }
 
     /// <summary>Writes config.json into <paramref name="folder"/>.</summary>

@@ -4,19 +4,18 @@ namespace Distill.Training.Models;
 
 /// <summary>
 /// Rotary position embedding in the half-split ("rotate_half") convention of Hugging Face Llama, with the default,
-/// linear and llama3 frequency schedules. The cos/sin tables are cached up to the longest sequence seen.
+/// linear and llama3 frequency schedules. The cos/sin tables are cached up to the longest sequence seen, on the
+/// device of the last request (they follow the model when its parameters move).
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
     private readonly float[] _inverseFrequencies;
-    private readonly Device _device;
     private Tensor? _cos;
     private Tensor? _sin;
 
-    public RotaryEmbedding(ModelConfig config, Device device)
+    public RotaryEmbedding(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _device = device;
         _inverseFrequencies = InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
     }
 
@@ -56,24 +55,24 @@ public sealed class RotaryEmbedding : IDisposable
         return (1 - smooth) * frequency / s.Factor + smooth * frequency;
     }
 
-    /// <summary>cos and sin tables [T, D] for positions 0..T-1 (views of the cache; do not dispose).</summary>
-    public (Tensor Cos, Tensor Sin) Tables(long length)
+    /// <summary>cos and sin tables [T, D] on <paramref name="device"/> for positions 0..T-1 (views of the cache).</summary>
+    public (Tensor Cos, Tensor Sin) Tables(long length, Device device)
     {
-        if (_cos is null || _cos.Size(0) < length)
+        if (_cos is null || _sin is null || _cos.Size(0) < length || _cos.Device != device)
         {
-            Build(Math.Max(length, 256));
+            Build(Math.Max(length, 256), device);
         }
         return (_cos!.Narrow(0, 0, length), _sin!.Narrow(0, 0, length));
     }
 
-    private void Build(long length)
+    private void Build(long length, Device device)
     {
         _cos?.Dispose();
         _sin?.Dispose();
         using var scope = TensorScope.Begin();
         using var noGrad = TorchRuntime.NoGrad();
-        var positions = Tensor.Arange(0, length, 1, DType.Float32, _device);
-        var frequencies = positions.Outer(Tensor.FromArray(_inverseFrequencies).To(_device));
+        var positions = Tensor.Arange(0, length, 1, DType.Float32, device);
+        var frequencies = positions.Outer(Tensor.FromArray(_inverseFrequencies).To(device));
         var angles = Tensor.Cat([frequencies, frequencies], -1);
         _cos = angles.Cos().DetachFromScope();
         _sin = angles.Sin().DetachFromScope();
