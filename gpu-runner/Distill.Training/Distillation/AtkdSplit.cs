@@ -55,7 +55,7 @@ public sealed class AtkdSplit
         var n = values.NumElements;
         if (n == 0)
         {
-            var none = valid.LogicalAnd(valid.LogicalNot());
+            var none = Tensor.Zeros(valid.Shape, DType.Bool, valid.Device);
             return new AtkdSplit(none, none, double.PositiveInfinity, 0, 0, 0);
         }
         var theta = values.KthValue(ThresholdRank(n, hardFraction), 0).Values;
