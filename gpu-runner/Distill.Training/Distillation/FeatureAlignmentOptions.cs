@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace Distill.Training.Distillation;
+
+/// <summary>
+/// <c>method.featureAlignment</c>: how hidden states are compared and which layers are matched. The four weights
+/// (output, feature, attention, CE) are <c>method.weights.kd</c>, <c>.hidden</c>, <c>.attention</c> and <c>.ce</c>.
+/// </summary>
+public sealed record FeatureAlignmentOptions
+{
+    /// <summary><c>mse</c> (squared error averaged over features) or <c>cosine</c> (1 − cosine similarity).</summary>
+    public string? HiddenLoss { get; init; } = "mse";
+
+    /// <summary>Explicit (student, teacher) layer pairs, 1-based; null maps every student layer uniformly.</summary>
+    public IReadOnlyList<LayerPair>? LayerPairs { get; init; }
+
+    /// <summary>The parsed <see cref="HiddenLoss"/>; null when it is not a known kind.</summary>
+    [JsonIgnore]
+    public HiddenLossKind? ParsedHiddenLoss => HiddenLoss switch
+    {
+        "mse" => HiddenLossKind.Mse,
+        "cosine" => HiddenLossKind.Cosine,
+        _ => null,
+    };
+}
