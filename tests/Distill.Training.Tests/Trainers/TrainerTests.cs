@@ -56,11 +56,13 @@ public sealed class TrainerTests : TrainerTestFolder
         using var objective = new KnownGradientObjective(model);
         // β1 = β2 = 0 and ε = 1 make AdamW's update lr·g/(|g| + 1): it shows the gradient's scale.
         var options = Options(1) with { GradientAccumulation = 1, LearningRate = 0.1, WarmupSteps = 0, Beta1 = 0, Beta2 = 0, Eps = 1, MaxGradNorm = 1 };
-        var norms = new List<double>();
+        var reports = new List<TrainingProgress>();
 
-        await Train(options, Store(), objective, dataset, p => norms.Add(p.GradNorm));
+        await Train(options, Store(), objective, dataset, reports.Add);
 
-        Assert.Equal(5.0, Assert.Single(norms), 1e-6);
+        var report = Assert.Single(reports);
+        Assert.Equal(5.0, report.GradNorm, 1e-6);
+        Assert.Equal(report.Loss, Assert.Contains("probe", report.Components));
         var bias = objective.Bias.ToArray<float>();
         var coefficient = 1.0 / (5.0 + 1e-6);
         for (var i = 0; i < bias.Length; i++)
@@ -84,6 +86,26 @@ public sealed class TrainerTests : TrainerTestFolder
 
         Assert.Equal(5.0, Assert.Single(norms), 1e-6);
         Assert.Equal(-0.1 * 3 / 4.0, objective.Bias.ToArray<float>()[0], 1e-6);
+    }
+
+    [Fact]
+    public async Task RunAsync_EachMicroBatchTakingOneSecond_ReportsTokensPerSecondAndEta()
+    {
+        using var dataset = OpenTrainingText();
+        using var model = NewModel(Gpt2Config());
+        var clock = new ManualClock();
+        var objective = new ClockedObjective(new LanguageModelingObjective(model), clock, TimeSpan.FromSeconds(1));
+        var reports = new List<TrainingProgress>();
+
+        var result = await new Trainer(Options(4), Store(), clock)
+            .RunAsync(objective, dataset, new SynchronousProgress<TrainingProgress>(reports.Add), TestContext.Current.CancellationToken);
+
+        // A step is 2 micro-batches of 4 × 16 input tokens, 2 s: 64 tokens/s; the ETA is the remaining steps × 2 s.
+        Assert.All(reports, p => Assert.Equal(64, p.TokensPerSecond, 1e-9));
+        Assert.Equal([6, 4, 2, 0], reports.Select(p => p.Eta.TotalSeconds));
+        Assert.Equal([2, 4, 6, 8], reports.Select(p => p.Elapsed.TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(8), result.Elapsed);
+        Assert.Equal(64, result.TokensPerSecond, 1e-9);
     }
 
     [Fact]
@@ -145,6 +167,22 @@ public sealed class TrainerTests : TrainerTestFolder
         var error = await Assert.ThrowsAsync<ArgumentException>(() => Train(Options(1), Store(), new LanguageModelingObjective(model), dataset));
 
         Assert.Contains("'student.transformer.wte.weight' is BFloat16", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Another objective whose every micro-batch takes a fixed time on a manual clock.</summary>
+    private sealed class ClockedObjective(ITrainingObjective inner, ManualClock clock, TimeSpan perMicroBatch) : ITrainingObjective
+    {
+        public string Name => inner.Name;
+
+        public CausalLanguageModel Student => inner.Student;
+
+        public IReadOnlyList<TrainableModule> TrainableModules => inner.TrainableModules;
+
+        public ObjectiveOutput ForwardBackward(TokenBatch batch, MicroBatchContext context)
+        {
+            clock.Advance(perMicroBatch);
+            return inner.ForwardBackward(batch, context);
+        }
     }
 
     /// <summary>A loss whose gradient is known: Σ bias·g over the final norm's bias, with ‖g‖ = 5.</summary>
