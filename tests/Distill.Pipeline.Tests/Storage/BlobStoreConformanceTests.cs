@@ -689,6 +689,60 @@ public abstract class BlobStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BreakLease_FiniteLeaseWithoutPeriod_BreaksWhenItWouldHaveExpired()
+    {
+        await PutTextAsync("leased", "x");
+        await Store.AcquireLeaseAsync(Blob("leased"), TimeSpan.FromSeconds(30), null, Ct);
+        await AdvanceAsync(TimeSpan.FromSeconds(10));
+
+        var remaining = await Store.BreakLeaseAsync(Blob("leased"), null, Ct);
+
+        Assert.InRange(remaining, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(20));
+        Assert.Equal(BlobLeaseState.Breaking, (await Store.GetPropertiesAsync(Blob("leased"), Ct)).LeaseState);
+        await AdvanceAsync(TimeSpan.FromSeconds(21));
+        Assert.Equal(BlobLeaseState.Broken, (await Store.GetPropertiesAsync(Blob("leased"), Ct)).LeaseState);
+    }
+
+    [Fact]
+    public async Task BreakLease_PeriodBeyondTheLeaseEnd_BreaksWhenTheLeaseEnds()
+    {
+        await PutTextAsync("leased", "x");
+        await Store.AcquireLeaseAsync(Blob("leased"), s_shortLease, null, Ct);
+        await AdvanceAsync(TimeSpan.FromSeconds(5));
+
+        var remaining = await Store.BreakLeaseAsync(Blob("leased"), BlobLeases.MaxBreakPeriod, Ct);
+
+        Assert.InRange(remaining, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task BreakLease_AgainWhileBreaking_OnlyBringsTheEndCloser()
+    {
+        await PutTextAsync("leased", "x");
+        var leaseId = await Store.AcquireLeaseAsync(Blob("leased"), BlobLeases.InfiniteDuration, null, Ct);
+        Assert.Equal(TimeSpan.FromSeconds(30), await Store.BreakLeaseAsync(Blob("leased"), TimeSpan.FromSeconds(30), Ct));
+
+        Assert.InRange(await Store.BreakLeaseAsync(Blob("leased"), TimeSpan.FromSeconds(50), Ct), TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(30));
+        await AssertFailsAsync(BlobStoreErrorReason.LeaseConflict, () => Store.AcquireLeaseAsync(Blob("leased"), s_shortLease, leaseId, Ct));
+        Assert.Equal(TimeSpan.Zero, await Store.BreakLeaseAsync(Blob("leased"), TimeSpan.Zero, Ct));
+
+        Assert.Equal(BlobLeaseState.Broken, (await Store.GetPropertiesAsync(Blob("leased"), Ct)).LeaseState);
+        Assert.Equal(leaseId, await Store.AcquireLeaseAsync(Blob("leased"), s_shortLease, leaseId, Ct));
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(61.0)]
+    [InlineData(1.5)]
+    public async Task BreakLease_PeriodOutsideAzureLimits_ThrowsArgumentOutOfRange(double seconds)
+    {
+        await PutTextAsync("leased", "x");
+        await Store.AcquireLeaseAsync(Blob("leased"), BlobLeases.InfiniteDuration, null, Ct);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.BreakLeaseAsync(Blob("leased"), TimeSpan.FromSeconds(seconds), Ct));
+    }
+
+    [Fact]
     public async Task BreakLease_NoLease_ThrowsLeaseLost()
     {
         await PutTextAsync("unleased", "x");
