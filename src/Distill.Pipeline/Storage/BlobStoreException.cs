@@ -15,6 +15,7 @@ public sealed class BlobStoreException : Exception
         ErrorCode = errorCode;
     }
 
+    /// <summary>What went wrong, for callers to branch on.</summary>
     public BlobStoreErrorReason Reason { get; }
 
     /// <summary>The container the operation addressed, when there is one.</summary>
@@ -24,5 +25,5 @@ public sealed class BlobStoreException : Exception
     public string? BlobName { get; }
 
     /// <summary>The Azure Blob Storage error code this failure corresponds to (for example <c>LeaseIdMissing</c>), for logs.</summary>
-    public string? ErrorCode { get; }
+    public string ErrorCode { get; }
 }

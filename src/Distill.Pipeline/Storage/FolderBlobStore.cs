@@ -32,8 +32,9 @@ namespace Distill.Pipeline.Storage;
 /// Limits: the root must be on one local file system (renames between its folders must be atomic; an NFS mount is
 /// not supported); a blob cannot also be a folder of other blobs (<c>a</c> and <c>a/b</c>:
 /// <see cref="BlobStoreErrorReason.NameConflict"/>); names differing only in case collide on case-insensitive file
-/// systems; on Windows a blob being read cannot be replaced. A power loss may lose the last writes (renames are not
-/// followed by a flush of the folder), never leave a torn blob.
+/// systems; on Windows, where a file that is open cannot be renamed over, a blob cannot be replaced while it is being
+/// read. A power loss may lose the last writes (renames are not followed by a flush of the folder), never leave a
+/// torn blob.
 /// </para>
 /// </remarks>
 public sealed class FolderBlobStore : IBlobStore, IDisposable

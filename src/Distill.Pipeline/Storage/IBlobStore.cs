@@ -3,8 +3,9 @@ namespace Distill.Pipeline.Storage;
 /// <summary>
 /// Blob storage with Azure Blob Storage's semantics: containers of named blobs, streaming reads and writes, ETags
 /// and conditional writes, and leases. Failures the caller can act on throw <see cref="BlobStoreException"/>; bad
-/// arguments throw <see cref="ArgumentException"/>. <see cref="FolderBlobStore"/> keeps blobs in a folder; the Azure
-/// client maps each method to one Blob REST operation.
+/// arguments throw <see cref="ArgumentException"/>. <see cref="FolderBlobStore"/> keeps blobs in a folder; an Azure
+/// client maps each method to the Blob REST operation of the same name. Every implementation passes the same
+/// conformance tests (tests/Distill.Pipeline.Tests/Storage/BlobStoreConformanceTests.cs).
 /// </summary>
 public interface IBlobStore
 {
