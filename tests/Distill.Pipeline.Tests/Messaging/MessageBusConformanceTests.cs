@@ -382,6 +382,31 @@ public abstract class MessageBusConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AbandonAsync_WithDelayEveryTime_CountsDeliveriesAndDeadLettersAfterTheLast()
+    {
+        var bus = await BusAsync();
+        await bus.SendAsync("work", BusMessage.FromText("keeps failing").WithId("f1"), Cancel);
+        for (var delivery = 1; delivery <= MaxDeliveryCount; delivery++)
+        {
+            var received = await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel);
+            Assert.NotNull(received);
+            Assert.Equal("f1", received.MessageId);
+            Assert.Equal(delivery, received.DeliveryCount);
+            await bus.AbandonAsync(received, TimeSpan.FromMinutes(1), Cancel);
+            Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
+            await AdvanceTimeAsync(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
+        var dead = await bus.ReceiveAsync("work/$deadletterqueue", TimeSpan.Zero, Cancel);
+
+        Assert.NotNull(dead);
+        Assert.Equal("f1", dead.MessageId);
+        Assert.Equal("keeps failing", dead.BodyToString());
+        Assert.Equal(DeadLetterReasons.MaxDeliveryCountExceeded, dead.DeadLetterReason);
+    }
+
+    [Fact]
     public async Task DeadLetterQueue_AfterMaxDeliveryCountLockExpiries_HoldsMessage()
     {
         var bus = await BusAsync();
@@ -534,6 +559,18 @@ public abstract class MessageBusConformanceTests : IAsyncLifetime
 
         Assert.Equal("a", (await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel))?.BodyToString());
         Assert.Equal("b", (await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel))?.BodyToString());
+        Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
+    }
+
+    [Fact]
+    public async Task SendBatchAsync_OneInvalidMessage_SendsNone()
+    {
+        var bus = await BusAsync();
+        var invalid = BusMessage.FromText("bad");
+        invalid.ApplicationProperties["bad name"] = 1L;
+
+        await Assert.ThrowsAsync<ArgumentException>(() => bus.SendBatchAsync("work", [BusMessage.FromText("good"), invalid], Cancel));
+
         Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
     }
 
