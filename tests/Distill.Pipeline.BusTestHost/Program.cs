@@ -3,12 +3,13 @@ using System.Globalization;
 using Distill.Pipeline.Messaging;
 
 // Usage (one line of output per event, so the parent test can follow along):
-//   compete <db> <queue> <lockSeconds>   receive and complete until a "stop" message; prints "got <messageId>" per message
+//   compete <db> <queue> <lockSeconds> <workMilliseconds>
+//                                        receive, work (sleep), complete, until a "stop" message; prints "got <messageId>" per message
 //   hold <db> <queue> <lockSeconds>      receive one message, print "locked <messageId> <deliveryCount> <lockedUntilUtcTicks>", then wait to be killed
 //   throughput <db> <count> [noflush]    time <count> sends, then <count> receive+complete pairs, and print messages/s
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: compete|hold <db> <queue> <lockSeconds> | throughput <db> <count> [noflush]");
+    Console.Error.WriteLine("usage: compete <db> <queue> <lockSeconds> <workMilliseconds> | hold <db> <queue> <lockSeconds> | throughput <db> <count> [noflush]");
     return 2;
 }
 
@@ -36,11 +37,14 @@ switch (mode)
                 Console.Error.WriteLine("no message for 30 s");
                 return 1;
             }
-            await bus.CompleteAsync(message);
             if (message.BodyToString() == "stop")
             {
+                await bus.CompleteAsync(message);
                 return 0;
             }
+            // Real receivers work while they hold the lock; that is when the others get their turn.
+            await Task.Delay(int.Parse(args[4], CultureInfo.InvariantCulture));
+            await bus.CompleteAsync(message);
             Console.WriteLine($"got {message.MessageId}");
         }
     case "hold":

@@ -21,7 +21,7 @@ public sealed class SqliteMessageBusProcessTests : IDisposable
         var database = _directory.File("bus.db");
         var topology = new BusTopology([new QueueDefinition("stages") { LockDuration = TimeSpan.FromSeconds(30) }]);
         await using var bus = new SqliteMessageBus(database, topology, TimeProvider.System);
-        var hosts = Enumerable.Range(0, Receivers).Select(_ => BusHostProcess.Start("compete", database, "stages", "30")).ToList();
+        var hosts = Enumerable.Range(0, Receivers).Select(_ => BusHostProcess.Start("compete", database, "stages", "30", "10")).ToList();
         try
         {
             foreach (var host in hosts)
