@@ -1,5 +1,6 @@
 using Distill.Torch.Serialization;
 using Distill.Training.Data;
+using Distill.Training.Models;
 using Distill.Training.Trainers;
 
 namespace Distill.Training.Tests.Trainers;
@@ -18,7 +19,7 @@ public sealed class TrainerResumeTests : TrainerTestFolder
     }
 
     /// <summary>Chunks of 24 positions: a chunk boundary falls inside a row. (The chunk size changes the rounding, so every run uses the same.)</summary>
-    private static LanguageModelingObjective Objective(Models.CausalLanguageModel model) => new(model, chunkTokens: 24);
+    private static LanguageModelingObjective Objective(CausalLanguageModel model) => new(model, chunkTokens: 24);
 
     private async Task<(Dictionary<string, byte[]> Weights, TrainingResult Result)> TrainStraight(string family, TokenDataset dataset)
     {
