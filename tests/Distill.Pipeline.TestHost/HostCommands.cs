@@ -13,7 +13,8 @@ internal static class HostCommands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: create-race ROOT CONTAINER COUNT ID GO_FILE | lease-race ROOT CONTAINER BLOB ROUNDS COUNTER_FILE GO_FILE");
+        Console.Error.WriteLine("usage: create-race ROOT CONTAINER COUNT ID GO_FILE | lease-race ROOT CONTAINER BLOB ROUNDS COUNTER_FILE GO_FILE"
+            + " | bus-compete DB QUEUE LOCK_SECONDS WORK_MS | bus-hold DB QUEUE LOCK_SECONDS | bus-throughput DB COUNT [noflush]");
         return 2;
     }
 

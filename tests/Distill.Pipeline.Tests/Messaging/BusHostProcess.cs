@@ -5,7 +5,7 @@ using Distill.TestSupport;
 namespace Distill.Pipeline.Tests.Messaging;
 
 /// <summary>
-/// Distill.Pipeline.BusTestHost running as a separate OS process (started with <c>dotnet</c>), its standard
+/// Distill.Pipeline.TestHost running (its bus-* commands) as a separate OS process (started with <c>dotnet</c>), its standard
 /// output readable line by line. Disposing kills it if it still runs.
 /// </summary>
 internal sealed class BusHostProcess : IDisposable
@@ -23,7 +23,7 @@ internal sealed class BusHostProcess : IDisposable
 
     public static BusHostProcess Start(params string[] arguments)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "Distill.Pipeline.BusTestHost.dll");
+        var host = Path.Combine(AppContext.BaseDirectory, "Distill.Pipeline.TestHost.dll");
         Assert.True(File.Exists(host), $"{host} is missing; the test project references the host project so that it is built next to the tests");
         var start = new ProcessStartInfo(DotnetExecutable())
         {

@@ -21,7 +21,7 @@ public sealed class SqliteMessageBusProcessTests : IDisposable
         var database = _directory.File("bus.db");
         var topology = new BusTopology([new QueueDefinition("stages") { LockDuration = TimeSpan.FromSeconds(30) }]);
         await using var bus = new SqliteMessageBus(database, topology, TimeProvider.System);
-        var hosts = Enumerable.Range(0, Receivers).Select(_ => BusHostProcess.Start("compete", database, "stages", "30", "10")).ToList();
+        var hosts = Enumerable.Range(0, Receivers).Select(_ => BusHostProcess.Start("bus-compete", database, "stages", "30", "10")).ToList();
         try
         {
             foreach (var host in hosts)
@@ -67,7 +67,7 @@ public sealed class SqliteMessageBusProcessTests : IDisposable
         var topology = new BusTopology([new QueueDefinition("stages") { LockDuration = lockDuration }]);
         await using var bus = new SqliteMessageBus(database, topology, TimeProvider.System);
         await bus.SendAsync("stages", BusMessage.FromText("precious").WithId("run1:distill:1"), TestContext.Current.CancellationToken);
-        using var host = BusHostProcess.Start("hold", database, "stages", lockDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+        using var host = BusHostProcess.Start("bus-hold", database, "stages", lockDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture));
         Assert.Equal("ready", await host.ReadLineAsync(s_startTimeout));
         var locked = (await host.ReadLineAsync(s_startTimeout)).Split(' ');
         Assert.Equal(["locked", "run1:distill:1", "1"], locked[..3]);
