@@ -1,3 +1,4 @@
+using Distill.Contracts.Methods;
 using Distill.Torch;
 
 namespace Distill.Training.Distillation;
@@ -23,12 +24,6 @@ namespace Distill.Training.Distillation;
 /// </summary>
 public static class Atkd
 {
-    /// <summary>The authors' default weight on the easy group.</summary>
-    public const double DefaultLambda = 0.2;
-
-    /// <summary>The authors' default share of hard tokens (the median split).</summary>
-    public const double DefaultHardFraction = 0.5;
-
     /// <summary>
     /// The teacher's uncertainty 1 − p(target) per token [...] (computed stably as exp(logsumexp over the non-targets −
     /// logsumexp over all)), without gradient; 0 where the token does not count.
@@ -80,7 +75,7 @@ public static class Atkd
     /// group sizes of the whole micro-batch (held by <paramref name="split"/>; pass <see cref="AtkdSplit.Chunk"/> for a
     /// chunk). An empty group adds 0. Summed over the chunks this is the micro-batch's ATKD loss.
     /// </summary>
-    public static Tensor GroupLoss(AtkdParts parts, AtkdSplit split, double lambda = DefaultLambda)
+    public static Tensor GroupLoss(AtkdParts parts, AtkdSplit split, double lambda = AtkdOptions.DefaultLambda)
     {
         ArgumentNullException.ThrowIfNull(parts);
         ArgumentNullException.ThrowIfNull(split);
@@ -99,7 +94,7 @@ public static class Atkd
     /// <paramref name="studentLogits"/> [..., V], then <see cref="GroupLoss"/>.
     /// </summary>
     public static Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor targets, Tensor? mask = null,
-        double lambda = DefaultLambda, double hardFraction = DefaultHardFraction, AtkdSetting setting = AtkdSetting.Forward)
+        double lambda = AtkdOptions.DefaultLambda, double hardFraction = AtkdOptions.DefaultHardFraction, AtkdSetting setting = AtkdSetting.Forward)
     {
         var parts = Parts(studentLogits, teacherLogits, targets, setting, mask);
         var valid = LossInputs.Valid(mask, targets, studentLogits, nameof(studentLogits));

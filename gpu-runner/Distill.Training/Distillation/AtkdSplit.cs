@@ -1,3 +1,4 @@
+using Distill.Contracts.Methods;
 using Distill.Torch;
 
 namespace Distill.Training.Distillation;
@@ -44,7 +45,7 @@ public sealed class AtkdSplit
     /// e.g. [B, T] or the concatenated chunks), <paramref name="mask"/> (same shape) marks the positions that count.
     /// Reads the group sizes back to the host (one synchronisation per micro-batch).
     /// </summary>
-    public static AtkdSplit Create(Tensor uncertainty, Tensor mask, double hardFraction = Atkd.DefaultHardFraction)
+    public static AtkdSplit Create(Tensor uncertainty, Tensor mask, double hardFraction = AtkdOptions.DefaultHardFraction)
     {
         ArgumentNullException.ThrowIfNull(uncertainty);
         ArgumentNullException.ThrowIfNull(mask);

@@ -1,5 +1,6 @@
-using Distill.Torch;
+using Distill.Contracts.Models;
 using Distill.Torch.Nn;
+using Distill.Torch;
 
 namespace Distill.Training.Models;
 

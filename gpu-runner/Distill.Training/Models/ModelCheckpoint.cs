@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Distill.Torch;
+using Distill.Contracts.Models;
 using Distill.Torch.Serialization;
+using Distill.Torch;
 
 namespace Distill.Training.Models;
 

@@ -1,3 +1,4 @@
+using Distill.Contracts.Models;
 using Distill.Torch;
 
 namespace Distill.Training.Models;
@@ -19,72 +20,8 @@ public static class StudentBuilder
     /// <summary>The student's config: the teacher's with the shape's values written over it, validated.</summary>
     public static ModelConfig CreateConfig(ModelConfig teacher, StudentShape shape)
     {
-        ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(shape);
-        var problems = new List<StudentShapeProblem>();
-        var layers = shape.Layers ?? teacher.NumLayers;
-        var hidden = shape.HiddenSize ?? teacher.HiddenSize;
-        var heads = shape.Heads ?? teacher.NumHeads;
-        var gpt2 = teacher.Family == ModelFamily.Gpt2;
-        var kvHeads = shape.KeyValueHeads ?? (gpt2 ? heads : teacher.NumKeyValueHeads);
-        var intermediate = shape.IntermediateSize ?? teacher.IntermediateSize;
-
-        if (layers < 1)
-        {
-            problems.Add(new("layers", $"must be at least 1 (got {layers})"));
-        }
-        foreach (var (field, value, given) in new[]
-        {
-            ("hidden_size", hidden, shape.HiddenSize.HasValue),
-            ("heads", heads, shape.Heads.HasValue),
-            ("kv_heads", kvHeads, shape.KeyValueHeads.HasValue),
-            ("intermediate_size", intermediate, shape.IntermediateSize.HasValue),
-        })
-        {
-            if (value < 1)
-            {
-                problems.Add(new(field, $"must be positive (got {value}{(given ? "" : ", the teacher's")})"));
-            }
-        }
-        // The teacher's own head_dim is kept while its width and heads are; otherwise it is hidden_size / heads.
-        var keepsHeadDim = hidden == teacher.HiddenSize && heads == teacher.NumHeads;
-        var headDim = keepsHeadDim ? teacher.HeadDim : heads > 0 ? hidden / heads : 0;
-        if (!keepsHeadDim && hidden > 0 && heads > 0)
-        {
-            if (hidden % heads != 0)
-            {
-                problems.Add(new("heads", $"{heads} heads do not divide hidden_size {hidden}"));
-            }
-            else if (!gpt2 && headDim % 2 != 0)
-            {
-                problems.Add(new("heads", $"hidden_size / heads = {hidden} / {heads} = {headDim} is odd, but rotary embeddings need an even head size"));
-            }
-        }
-        if (gpt2 && kvHeads != heads)
-        {
-            problems.Add(new("kv_heads", $"GPT-2 has no grouped-query attention: kv_heads must equal heads ({heads}), not {kvHeads}"));
-        }
-        else if (kvHeads > 0 && heads > 0 && heads % kvHeads != 0)
-        {
-            var origin = shape.KeyValueHeads.HasValue ? "" : " (the teacher's)";
-            problems.Add(new("kv_heads", $"{kvHeads} key/value heads{origin} do not divide the {heads} heads"));
-        }
-        if (problems.Count > 0)
-        {
-            throw new StudentShapeException(problems);
-        }
-
-        var config = teacher with
-        {
-            NumLayers = layers,
-            HiddenSize = hidden,
-            NumHeads = heads,
-            NumKeyValueHeads = kvHeads,
-            HeadDim = headDim,
-            IntermediateSize = intermediate,
-        };
-        config.Validate("the student config");
-        return config;
+        return shape.ToConfig(teacher);
     }
 
     /// <summary>

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using Distill.Torch;
+using System.Text;
+using Distill.Contracts.Models;
 using Distill.Torch.Optim;
+using Distill.Torch;
 using Distill.Training.Models;
 using Spectre.Console;
 

@@ -1,3 +1,4 @@
+using Distill.Contracts.Methods;
 using Distill.Torch;
 using Distill.Training.Distillation;
 

@@ -1,3 +1,4 @@
+using Distill.Contracts.Methods;
 using Distill.Training.Distillation;
 
 namespace Distill.Training.Tests.Distillation;

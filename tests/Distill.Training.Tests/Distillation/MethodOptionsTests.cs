@@ -1,3 +1,5 @@
+using Distill.Contracts.Methods;
+using Distill.Contracts.Models;
 using Distill.Training.Distillation;
 using Distill.Training.Models;
 

@@ -1,5 +1,7 @@
-using Distill.Torch;
+using Distill.Contracts.Methods;
+using Distill.Contracts.Models;
 using Distill.Torch.Nn;
+using Distill.Torch;
 using Distill.Training.Distillation;
 using Distill.Training.Models;
 

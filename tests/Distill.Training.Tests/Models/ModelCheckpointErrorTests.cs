@@ -1,5 +1,6 @@
-using Distill.Torch;
+using Distill.Contracts.Models;
 using Distill.Torch.Serialization;
+using Distill.Torch;
 using Distill.Training.Models;
 
 namespace Distill.Training.Tests.Models;

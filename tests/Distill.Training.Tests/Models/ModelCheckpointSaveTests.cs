@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
-using Distill.Torch;
+using Distill.Contracts.Models;
 using Distill.Torch.Serialization;
+using Distill.Torch;
 using Distill.Training.Models;
 
 namespace Distill.Training.Tests.Models;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distill.Contracts.Models;
 using Distill.Torch;
 using Distill.Training.Models;
 
@@ -143,13 +144,14 @@ public sealed class StudentBuilderTests : ModelTestFolder
     }
 
     [Fact]
-    public void CreateConfig_UnsetValues_InheritTheTeachersAndTheRestIsTheTeachers()
+    public void CreateConfig_UnsetValues_InheritTheTeachersAndTheIntermediateSizeKeepsItsRatio()
     {
         var teacher = ModelConfig.Parse(new LlamaSpec { Llama3 = true, Theta = 50000, Eps = 1e-6, KvHeads = 2, Tied = true, HeadDim = 8 }.ConfigJson(), "config.json");
 
         var config = StudentBuilder.CreateConfig(teacher, new StudentShape { Layers = 1, HiddenSize = 16 });
 
-        Assert.Equal((1, 16, 4, 2, 4, 48), (config.NumLayers, config.HiddenSize, config.NumHeads, config.NumKeyValueHeads, config.HeadDim, config.IntermediateSize));
+        // The teacher's MLP is 1.5 times its width (48 / 32): half the width gives 24.
+        Assert.Equal((1, 16, 4, 2, 4, 24), (config.NumLayers, config.HiddenSize, config.NumHeads, config.NumKeyValueHeads, config.HeadDim, config.IntermediateSize));
         Assert.Equal(teacher.VocabSize, config.VocabSize);
         Assert.Equal(teacher.RopeScaling, config.RopeScaling);
         Assert.Equal(50000, config.RopeTheta);
@@ -159,6 +161,7 @@ public sealed class StudentBuilderTests : ModelTestFolder
         Assert.Equal(teacher.EosTokenIds, config.EosTokenIds);
         var unchanged = StudentBuilder.CreateConfig(teacher, new StudentShape { Layers = 1 });
         Assert.Equal(8, unchanged.HeadDim);
+        Assert.Equal(48, unchanged.IntermediateSize);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Distill.Contracts.Models;
 using Distill.Torch;
 using Distill.Training.Data;
 using Distill.Training.Models;

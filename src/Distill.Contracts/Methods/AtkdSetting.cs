@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>Which KL ATKD decomposes.</summary>
 public enum AtkdSetting

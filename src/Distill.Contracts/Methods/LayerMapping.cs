@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// Which student layer is matched with which teacher layer. Uniform by default: student layer l (1..L_s) is matched

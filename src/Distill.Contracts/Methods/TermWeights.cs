@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>The effective weight of every loss term for one method (0 for the terms the method does not use).</summary>
 public sealed record TermWeights(double Ce, double Kd, double ReverseKl, double Atkd, double Hidden, double Attention)

@@ -1,4 +1,4 @@
-namespace Distill.Training.Models;
+namespace Distill.Contracts.Models;
 
 /// <summary>
 /// Rotary-embedding frequency scaling from <c>rope_scaling</c> / <c>rope_parameters</c>: "default" (none),

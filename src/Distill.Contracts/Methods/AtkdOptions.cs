@@ -1,15 +1,21 @@
 using System.Text.Json.Serialization;
 
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary><c>method.atkd</c>: ATKD's settings, defaults from the authors' code.</summary>
 public sealed record AtkdOptions
 {
+    /// <summary>λ = 0.2, the authors' default and best setting.</summary>
+    public const double DefaultLambda = 0.2;
+
+    /// <summary>k = 50%: the batch median of the teacher's uncertainty splits easy from hard tokens.</summary>
+    public const double DefaultHardFraction = 0.5;
+
     /// <summary>λ, the weight of the easy group (1 − λ weights the hard group); in [0, 1].</summary>
-    public double Lambda { get; init; } = Distillation.Atkd.DefaultLambda;
+    public double Lambda { get; init; } = DefaultLambda;
 
     /// <summary>k, the share of valid tokens called hard (the (1 − k) quantile of the teacher's uncertainty); in (0, 1).</summary>
-    public double HardFraction { get; init; } = Distillation.Atkd.DefaultHardFraction;
+    public double HardFraction { get; init; } = DefaultHardFraction;
 
     /// <summary><c>forward</c> (KL(p‖q), the authors' vanilla) or <c>reverse</c> (KL(q‖p)).</summary>
     public string? Setting { get; init; } = "forward";

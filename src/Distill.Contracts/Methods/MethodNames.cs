@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>The distillation methods a manifest's <c>method.name</c> can select.</summary>
 public static class MethodNames

@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// A student layer matched with a teacher layer, both 1-based block numbers: layer l's output is

@@ -1,4 +1,4 @@
-namespace Distill.Training.Models;
+namespace Distill.Contracts.Models;
 
 /// <summary>A config.json that is malformed or describes a model Distill does not support.</summary>
 public sealed class ModelConfigException : Exception

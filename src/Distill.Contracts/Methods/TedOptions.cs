@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// <c>method.ted</c>: TED's filters and Stage I. The <c>lwd</c> method (TED's baseline) reads only the intervals. Stage II's

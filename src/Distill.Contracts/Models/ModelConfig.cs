@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Distill.Training.Models;
+namespace Distill.Contracts.Models;
 
 /// <summary>Which module tree a checkpoint uses.</summary>
 public enum ModelFamily

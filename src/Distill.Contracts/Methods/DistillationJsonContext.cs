@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>The source-generated JSON contract of the method section: camelCase names, unknown names rejected.</summary>
 [JsonSourceGenerationOptions(

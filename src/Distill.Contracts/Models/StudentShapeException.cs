@@ -1,4 +1,4 @@
-namespace Distill.Training.Models;
+namespace Distill.Contracts.Models;
 
 /// <summary>A student shape that cannot be built; <see cref="Problems"/> names every invalid field.</summary>
 public sealed class StudentShapeException : Exception

@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// TED's filter placement: student filters after layers I_s, 2·I_s, …, teacher filters after I_t, 2·I_t, …, with

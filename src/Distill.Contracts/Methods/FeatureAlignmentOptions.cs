@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// <c>method.featureAlignment</c>: how hidden states are compared and which layers are matched. The four weights

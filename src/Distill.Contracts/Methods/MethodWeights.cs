@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// The manifest's per-term weights (<c>method.weights</c>); a term left out takes its method's default

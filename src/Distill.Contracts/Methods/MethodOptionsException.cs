@@ -1,4 +1,4 @@
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>The manifest's method section is invalid; <see cref="Problems"/> lists every problem with its JSON path.</summary>
 public sealed class MethodOptionsException : Exception

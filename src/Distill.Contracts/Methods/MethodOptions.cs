@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Distill.Training.Models;
+using Distill.Contracts.Models;
 
-namespace Distill.Training.Distillation;
+namespace Distill.Contracts.Methods;
 
 /// <summary>
 /// The manifest's <c>method</c> section: which distillation method, the weight of each loss term, the temperature and
