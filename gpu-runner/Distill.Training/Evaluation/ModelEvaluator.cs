@@ -19,6 +19,8 @@ public static class ModelEvaluator
     private const int TeacherLoss = 1;
     private const int Agreements = 2;
     private const int KlSum = 3;
+    private const int Counted = 4;
+    private const int StatCount = 5;
 
     /// <summary>
     /// Evaluates <paramref name="student"/> (and <paramref name="teacher"/>) on the first
@@ -104,8 +106,8 @@ public static class ModelEvaluator
         var device = studentModel.Device;
         var studentWasTraining = studentModel.IsTraining;
         var teacherWasTraining = teacherModel?.IsTraining ?? false;
-        var totals = new double[4];
-        long positions = 0, counted = 0, rowsDone = 0;
+        var totals = new double[StatCount];
+        long positions = 0, rowsDone = 0;
         var blockSize = 0;
         double studentSeconds = 0, teacherSeconds = 0;
         using var noGrad = TorchRuntime.NoGrad();
@@ -129,7 +131,7 @@ public static class ModelEvaluator
                 blockSize = (int)ids.Size(1);
                 var studentHidden = FinalHidden(studentModel, ids, ref studentSeconds);
                 var teacherHidden = teacherModel is null ? null : FinalHidden(teacherModel, ids.To(teacherModel.Device), ref teacherSeconds);
-                var sums = Tensor.Zeros([totals.Length], DType.Float64, device);
+                var sums = Tensor.Zeros([StatCount], DType.Float64, device);
                 var count = targets.Size(0);
                 for (long start = 0; start < count; start += options.ChunkPositions)
                 {
@@ -141,15 +143,16 @@ public static class ModelEvaluator
                         var studentLogits = Logits(studentModel, studentHidden.Narrow(0, start, length), ref studentSeconds);
                         CheckWidth(student, studentLogits, targetVocabSize, source);
                         var studentLogProbs = studentLogits.LogSoftmax(-1);
-                        var chunk = new Tensor[totals.Length];
+                        var chunk = new Tensor[StatCount];
                         chunk[StudentLoss] = MaskedSum(Nll(studentLogProbs, chunkTargets, ignored), ignored);
-                        if (teacher is null || teacherModel is null || teacherHidden is null)
+                        chunk[Counted] = ignored.LogicalNot().Sum(DType.Float64);
+                        if (teacher is null || teacherHidden is null)
                         {
                             chunk[TeacherLoss] = chunk[Agreements] = chunk[KlSum] = Tensor.Zeros([], DType.Float64, device);
                         }
                         else
                         {
-                            var teacherLogits = Logits(teacherModel, teacherHidden.Narrow(0, start, length), ref teacherSeconds).To(device);
+                            var teacherLogits = Logits(teacher.Model, teacherHidden.Narrow(0, start, length), ref teacherSeconds).To(device);
                             if (teacherLogits.Size(-1) != studentLogits.Size(-1))
                             {
                                 throw new ArgumentException($"{student.Name} gives {studentLogits.Size(-1)} logits per position but {teacher.Name} gives {teacherLogits.Size(-1)}: agreement and KL need one vocabulary", nameof(teacher));
@@ -163,12 +166,11 @@ public static class ModelEvaluator
                     }
                 }
                 var values = sums.ToArray<double>();
-                for (var i = 0; i < totals.Length; i++)
+                for (var i = 0; i < StatCount; i++)
                 {
                     totals[i] += values[i];
                 }
                 positions += ids.NumElements;
-                counted += batch.TargetCount;
                 rowsDone += batch.Rows;
                 progress?.Report(new EvaluationProgress(rowsDone, blocks));
             }
@@ -178,6 +180,7 @@ public static class ModelEvaluator
             studentModel.Train(studentWasTraining);
             teacherModel?.Train(teacherWasTraining);
         }
+        var counted = (long)totals[Counted];
         if (counted == 0)
         {
             throw new ArgumentException($"{source}: no target of the {rowsDone} evaluated blocks counts (all are masked)", nameof(batches));
