@@ -10,35 +10,51 @@ public static class DistillCommandLine
     public const int Failure = 1;
     public const int BadUsage = 2;
 
+    /// <summary>Runs the command on the process's console; Ctrl+C cancels.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Distill: compress a language model into a smaller one by knowledge distillation.")
-        {
-            DemoCommand.Create(),
-        };
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync($"distill: {error.Message}").ConfigureAwait(false);
-            }
-            await Console.Error.WriteLineAsync("Run 'distill --help' for usage.").ConfigureAwait(false);
-            return BadUsage;
-        }
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             cancellation.Cancel();
         };
+        return await RunAsync(args, Console.In, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the command with the given standard streams (verbs that print plain text or JSON write to
+    /// <paramref name="output"/> and <paramref name="error"/>; the demo draws on the console).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var root = new RootCommand("Distill: compress a language model into a smaller one by knowledge distillation.")
+        {
+            DemoCommand.Create(),
+            TokenizeCommand.Create(input),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync($"distill: {parseError.Message}").ConfigureAwait(false);
+            }
+            await error.WriteLineAsync("Run 'distill --help' for usage.").ConfigureAwait(false);
+            return BadUsage;
+        }
         try
         {
-            return await parsed.InvokeAsync(cancellationToken: cancellation.Token).ConfigureAwait(false);
+            var configuration = new InvocationConfiguration { Output = output, Error = error };
+            return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("distill: cancelled").ConfigureAwait(false);
+            await error.WriteLineAsync("distill: cancelled").ConfigureAwait(false);
             return Failure;
         }
     }
