@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Distill.Bench.Peers;
 using Distill.Bench.Reporting;
 using Distill.Torch;
@@ -20,24 +19,32 @@ internal static class EngineCommand
             Description = "The Python with PyTorch that runs the peer (Debian's python3-torch).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTILL_BENCH_PYTHON") is { Length: > 0 } p ? p : DefaultPython,
         };
+        var cases = new Option<string[]>("--case")
+        {
+            Description = $"Run only these cases ({string.Join(", ", EnginePlan.CaseNames)}); repeat the option for several.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        cases.AcceptOnlyFromAmong([.. EnginePlan.CaseNames]);
         var command = new Command("engine", "sgemm GFLOP/s, per-op overhead and a GPT-2 training step: Distill.Torch vs PyTorch on the same libtorch.")
         {
             json,
             python,
+            cases,
         };
         command.SetAction((parse, cancellationToken) =>
-            Task.FromResult(Run(parse.GetValue(json), parse.GetValue(python)!, cancellationToken)));
+            Task.FromResult(Run(parse.GetValue(json), parse.GetValue(python)!, parse.GetValue(cases) ?? [], cancellationToken)));
         return command;
     }
 
-    private static int Run(bool json, string python, CancellationToken cancellationToken)
+    private static int Run(bool json, string python, string[] cases, CancellationToken cancellationToken)
     {
+        var plan = cases.Length == 0 ? new EnginePlan() : new EnginePlan { Cases = new HashSet<string>(cases, StringComparer.Ordinal) };
         BenchReport report;
         try
         {
             Console.Error.WriteLine($"engine: Distill.Torch on libtorch {TorchRuntime.Version} with {TorchRuntime.Threads} threads; peer {python} {EngineSuite.PeerScript}");
             using var peer = PeerProcess.Start(python, Path.Combine(AppContext.BaseDirectory, "peers", EngineSuite.PeerScript));
-            report = EngineSuite.Run(peer, new EnginePlan(), Console.Error, cancellationToken);
+            report = EngineSuite.Run(peer, plan, Console.Error, cancellationToken);
         }
         catch (PeerException e)
         {
@@ -49,7 +56,7 @@ internal static class EngineCommand
             Console.Error.WriteLine($"distill-bench engine: the engine failed: {e.Message}");
             return BenchCommandLine.Failure;
         }
-        Console.Out.Write(json ? JsonSerializer.Serialize(report, BenchJsonContext.Default.BenchReport) + Environment.NewLine : MarkdownReport.Render(report));
+        Console.Out.Write(json ? BenchJsonContext.Write(report) + Environment.NewLine : MarkdownReport.Render(report));
         return BenchCommandLine.Ok;
     }
 }

@@ -6,8 +6,14 @@ namespace Distill.Bench.Engine;
 /// </summary>
 public sealed record EnginePlan
 {
+    /// <summary>The case names, in the order they run.</summary>
+    public static IReadOnlyList<string> CaseNames { get; } = ["sgemm", "chain", "train"];
+
+    /// <summary>The cases to run (all by default).</summary>
+    public IReadOnlySet<string> Cases { get; init; } = new HashSet<string>(CaseNames, StringComparer.Ordinal);
+
     /// <summary>Square matrix sizes n for the n×n·n×n fp32 product.</summary>
-    public IReadOnlyList<(int N, int Warmup, int Repeats)> Sgemm { get; init; } = [(1024, 3, 15), (2048, 2, 7)];
+    public IReadOnlyList<(int N, int Warmup, int Repeats)> Sgemm { get; init; } = [(1024, 3, 15), (2048, 2, 9)];
 
     /// <summary>Elements of each tensor in the op chain: small, so per-op overhead is all there is to measure.</summary>
     public int ChainElements { get; init; } = 16;
@@ -21,8 +27,8 @@ public sealed record EnginePlan
 
     public IReadOnlyList<TrainingSize> Training { get; init; } =
     [
-        new(Layers: 2, Hidden: 128, Heads: 4, Context: 64, Batch: 16, Vocab: 256, Warmup: 3, Repeats: 15),
-        new(Layers: 2, Hidden: 256, Heads: 8, Context: 128, Batch: 8, Vocab: 4096, Warmup: 2, Repeats: 8),
+        new(Layers: 2, Hidden: 128, Heads: 4, Context: 64, Batch: 16, Vocab: 256, Warmup: 3, Repeats: 20),
+        new(Layers: 2, Hidden: 256, Heads: 8, Context: 128, Batch: 8, Vocab: 4096, Warmup: 2, Repeats: 12),
     ];
 
     public TrainingSettings TrainingSettings { get; init; } = new();

@@ -18,6 +18,8 @@ public static class EngineSuite
 {
     public const string PeerScript = "engine.py";
 
+    private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
+
     public static BenchReport Run(PeerProcess peer, EnginePlan plan, TextWriter progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
@@ -28,53 +30,18 @@ public static class EngineSuite
         var hello = peer.Call(new JsonObject { ["op"] = "hello", ["threads"] = threads });
         var rows = new List<BenchRow>();
         var notes = new List<string>();
-
-        foreach (var (n, warmup, repeats) in plan.Sgemm)
+        if (plan.Cases.Contains("sgemm"))
         {
-            progress.WriteLine($"engine: sgemm {n}³");
-            var (ours, theirs, _, _) = Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
-            var gigaflop = 2.0 * n * n * n / 1e9;
-            rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", Summary.Of(ours.Select(s => gigaflop / s)),
-                Summary.Of(theirs.Select(s => gigaflop / s)), Goal.AtLeast(0.95), Empty, Empty));
+            RunSgemm(peer, plan, rows, progress, cancellationToken);
         }
-
-        progress.WriteLine($"engine: op chain of {OpChain.Ops.Count} ops on {plan.ChainElements} elements");
-        var chainRequest = new JsonObject
+        if (plan.Cases.Contains("chain"))
         {
-            ["case"] = "chain",
-            ["ops"] = new JsonArray([.. OpChain.Ops.Select(op => JsonValue.Create(op))]),
-            ["elements"] = plan.ChainElements,
-            ["iterations"] = plan.ChainIterations,
-        };
-        var chain = Measure(DistillCases.Chain(plan.ChainElements, plan.ChainIterations), peer, chainRequest, plan.ChainWarmup, plan.ChainRepeats, cancellationToken);
-        var opsPerRun = (double)plan.ChainIterations * OpChain.Ops.Count;
-        rows.Add(new BenchRow($"op chain ({OpChain.Ops.Count} ops, {plan.ChainElements} elements)", "ns/op",
-            Summary.Of(chain.Ours.Select(s => s * 1e9 / opsPerRun)), Summary.Of(chain.Theirs.Select(s => s * 1e9 / opsPerRun)),
-            Goal.AtMost(0.5), Empty, Empty));
-        var checksum = Result(chain.OursResults, "checksum");
-        var peerChecksum = Result(chain.TheirResults, "checksum");
-        notes.Add(Math.Abs(checksum - peerChecksum) <= 1e-5 * Math.Max(1, Math.Abs(checksum))
-            ? Invariant($"op chain ({string.Join(", ", OpChain.Ops)}; a TensorScope per chain on Distill's side): both sides compute the same result (sum {checksum:G7}).")
-            : Invariant($"op chain: the results **differ** (sum {checksum:G7} in Distill, {peerChecksum:G7} in PyTorch): the two chains are not the same."));
-
-        foreach (var size in plan.Training)
-        {
-            progress.WriteLine($"engine: training step, {size.Label}");
-            var (ours, theirs, oursResults, theirResults) = Measure(DistillCases.Train(size, plan.TrainingSettings), peer,
-                TrainingRequest(size, plan.TrainingSettings), size.Warmup, size.Repeats, cancellationToken);
-            var oursSummary = Summary.Of(ours.Select(s => s * 1e3));
-            var theirsSummary = Summary.Of(theirs.Select(s => s * 1e3));
-            rows.Add(new BenchRow($"train step {size.Label}", "ms/step", oursSummary, theirsSummary, Goal.AtMost(1.0),
-                Details(oursResults, size, oursSummary), Details(theirResults, size, theirsSummary)));
-            var parameters = (long)Result(oursResults, "parameters");
-            var peerParameters = (long)Result(theirResults, "parameters");
-            var steps = size.Warmup + size.Repeats;
-            notes.Add(parameters == peerParameters
-                ? Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss {Result(oursResults, "first_loss"):F2} → {Result(oursResults, "last_loss"):F2} (Distill) and {Result(theirResults, "first_loss"):F2} → {Result(theirResults, "last_loss"):F2} (PyTorch) over {steps} steps.")
-                : Invariant($"{size.Label}: **different parameter counts**, {parameters:N0} in Distill and {peerParameters:N0} in PyTorch: the models are not the same."));
+            RunChain(peer, plan, rows, notes, progress, cancellationToken);
         }
-        var t = plan.TrainingSettings;
-        notes.Add(Invariant($"Training step: forward, cross-entropy, backward, clip to norm {t.Clip}, AdamW (lr {t.LearningRate}, betas {t.Beta1}/{t.Beta2}, weight decay {t.WeightDecay} on matrices and embeddings), zero-grad; dropout 0; PyTorch's AdamW with its defaults (no foreach in 1.13)."));
+        if (plan.Cases.Contains("train"))
+        {
+            RunTraining(peer, plan, rows, notes, progress, cancellationToken);
+        }
         notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
 
         var machine = new MachineFacts
@@ -104,21 +71,72 @@ public static class EngineSuite
         };
     }
 
-    private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
+    private static void RunSgemm(PeerProcess peer, EnginePlan plan, List<BenchRow> rows, TextWriter progress, CancellationToken cancellationToken)
+    {
+        foreach (var (n, warmup, repeats) in plan.Sgemm)
+        {
+            progress.WriteLine($"engine: sgemm {n}³");
+            var measured = Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
+            var gigaflop = 2.0 * n * n * n / 1e9;
+            rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", Summary.Of(measured.Ours.Select(s => gigaflop / s)),
+                Summary.Of(measured.Theirs.Select(s => gigaflop / s)), Goal.AtLeast(0.95), Empty, Empty));
+        }
+    }
+
+    private static void RunChain(PeerProcess peer, EnginePlan plan, List<BenchRow> rows, List<string> notes, TextWriter progress, CancellationToken cancellationToken)
+    {
+        progress.WriteLine($"engine: op chain of {OpChain.Ops.Count} ops on {plan.ChainElements} elements");
+        var request = new JsonObject
+        {
+            ["case"] = "chain",
+            ["ops"] = new JsonArray([.. OpChain.Ops.Select(op => JsonValue.Create(op))]),
+            ["elements"] = plan.ChainElements,
+            ["iterations"] = plan.ChainIterations,
+        };
+        var measured = Measure(DistillCases.Chain(plan.ChainElements, plan.ChainIterations), peer, request, plan.ChainWarmup, plan.ChainRepeats, cancellationToken);
+        var opsPerRun = (double)plan.ChainIterations * OpChain.Ops.Count;
+        rows.Add(new BenchRow($"op chain ({OpChain.Ops.Count} ops, {plan.ChainElements} elements)", "ns/op",
+            Summary.Of(measured.Ours.Select(s => s * 1e9 / opsPerRun)), Summary.Of(measured.Theirs.Select(s => s * 1e9 / opsPerRun)),
+            Goal.AtMost(0.5), Empty, Empty));
+        var checksum = Result(measured.OursResults, "checksum");
+        var peerChecksum = Result(measured.TheirResults, "checksum");
+        notes.Add(Math.Abs(checksum - peerChecksum) <= 1e-5 * Math.Max(1, Math.Abs(checksum))
+            ? Invariant($"Op chain: {string.Join(", ", OpChain.Ops)}, with a TensorScope per chain on Distill's side; both sides compute the same result (sum {checksum:G7}).")
+            : Invariant($"Op chain: the results **differ** (sum {checksum:G7} in Distill, {peerChecksum:G7} in PyTorch): the two chains are not the same."));
+    }
+
+    private static void RunTraining(PeerProcess peer, EnginePlan plan, List<BenchRow> rows, List<string> notes, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var settings = plan.TrainingSettings;
+        foreach (var size in plan.Training)
+        {
+            progress.WriteLine($"engine: training step, {size.Label}");
+            var measured = Measure(DistillCases.Train(size, settings), peer, TrainingRequest(size, settings), size.Warmup, size.Repeats, cancellationToken);
+            var ours = Summary.Of(measured.Ours.Select(s => s * 1e3));
+            var theirs = Summary.Of(measured.Theirs.Select(s => s * 1e3));
+            rows.Add(new BenchRow($"train step {size.Label}", "ms/step", ours, theirs, Goal.AtMost(1.0),
+                Details(measured.OursResults, size, ours), Details(measured.TheirResults, size, theirs)));
+            var parameters = (long)Result(measured.OursResults, "parameters");
+            var peerParameters = (long)Result(measured.TheirResults, "parameters");
+            notes.Add(parameters == peerParameters
+                ? Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss {Result(measured.OursResults, "first_loss"):F2} → {Result(measured.OursResults, "last_loss"):F2} (Distill) and {Result(measured.TheirResults, "first_loss"):F2} → {Result(measured.TheirResults, "last_loss"):F2} (PyTorch) over {size.Warmup + size.Repeats} steps.")
+                : Invariant($"{size.Label}: **different parameter counts**, {parameters:N0} in Distill and {peerParameters:N0} in PyTorch: the models are not the same."));
+        }
+        notes.Add(Invariant($"Training step: forward, cross-entropy, backward, clip to norm {settings.Clip}, AdamW (lr {settings.LearningRate}, betas {settings.Beta1}/{settings.Beta2}, weight decay {settings.WeightDecay} on matrices and embeddings), zero-grad; dropout 0; PyTorch's AdamW with its defaults (no foreach in 1.13)."));
+    }
 
     /// <summary>Sets the case up on both sides, times them alternately and collects what each computed.</summary>
-    private static (double[] Ours, double[] Theirs, IReadOnlyDictionary<string, double> OursResults, IReadOnlyDictionary<string, double> TheirResults)
-        Measure(LocalSide local, PeerProcess peer, JsonObject request, int warmup, int repeats, CancellationToken cancellationToken)
+    private static Measured Measure(LocalSide local, PeerProcess peer, JsonObject request, int warmup, int repeats, CancellationToken cancellationToken)
     {
         using (local)
         {
             using var remote = PeerSide.Open(peer, request);
             var (ours, theirs) = Interleaved.Measure(local, remote, warmup, repeats, cancellationToken);
-            return (ours, theirs, local.Results(), remote.Results());
+            return new Measured(ours, theirs, local.Results(), remote.Results());
         }
     }
 
-    private static JsonObject TrainingRequest(TrainingSize size, TrainingSettings s) => new()
+    private static JsonObject TrainingRequest(TrainingSize size, TrainingSettings settings) => new()
     {
         ["case"] = "train",
         ["layers"] = size.Layers,
@@ -127,16 +145,14 @@ public static class EngineSuite
         ["context"] = size.Context,
         ["batch"] = size.Batch,
         ["vocab"] = size.Vocab,
-        ["warmup"] = size.Warmup,
-        ["repeats"] = size.Repeats,
-        ["learning_rate"] = s.LearningRate,
-        ["weight_decay"] = s.WeightDecay,
-        ["beta1"] = s.Beta1,
-        ["beta2"] = s.Beta2,
-        ["eps"] = s.Eps,
-        ["clip"] = s.Clip,
-        ["batches"] = s.Batches,
-        ["seed"] = s.Seed,
+        ["learning_rate"] = settings.LearningRate,
+        ["weight_decay"] = settings.WeightDecay,
+        ["beta1"] = settings.Beta1,
+        ["beta2"] = settings.Beta2,
+        ["eps"] = settings.Eps,
+        ["clip"] = settings.Clip,
+        ["batches"] = settings.Batches,
+        ["seed"] = settings.Seed,
     };
 
     private static Dictionary<string, double> Details(IReadOnlyDictionary<string, double> results, TrainingSize size, Summary milliseconds) => new()
@@ -160,4 +176,6 @@ public static class EngineSuite
     private static string Text(JsonObject reply, string name) => reply[name]?.ToString() ?? "";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Measured(double[] Ours, double[] Theirs, IReadOnlyDictionary<string, double> OursResults, IReadOnlyDictionary<string, double> TheirResults);
 }
