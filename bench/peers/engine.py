@@ -13,6 +13,7 @@ Try it by hand:
       '{"op": "close"}' | /usr/bin/python3 bench/peers/engine.py
 """
 
+import ctypes
 import json
 import math
 import platform
@@ -60,15 +61,27 @@ def mapped_library(*fragments):
     return ""
 
 
+def openblas_config(library):
+    """OpenBLAS's own description (version, build, the core whose kernels it runs) and its threads; "" otherwise."""
+    try:
+        blas = ctypes.CDLL(library)
+        blas.openblas_get_config.restype = ctypes.c_char_p
+        return f"{blas.openblas_get_config().decode()}, {blas.openblas_get_num_threads()} threads"
+    except (OSError, AttributeError):
+        return ""
+
+
 def hello(request):
     threads = int(request["threads"])
     torch.set_num_threads(threads)
+    blas = mapped_library("libblas.so", "libopenblas")
     return {
         "torch": torch.__version__,
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
         "libtorch": mapped_library("libtorch_cpu.so"),
-        "blas": mapped_library("libblas.so", "libopenblas"),
+        "blas": blas,
+        "blas_config": openblas_config(blas) if blas else "",
     }
 
 

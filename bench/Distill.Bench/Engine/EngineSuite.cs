@@ -44,6 +44,7 @@ public static class EngineSuite
         }
         notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
 
+        var blas = MachineFacts.MappedLibrary("libblas.so", "libopenblas");
         var machine = new MachineFacts
         {
             Cpu = MachineFacts.CpuModel(),
@@ -54,8 +55,10 @@ public static class EngineSuite
             PeerTorchVersion = Text(hello, "torch"),
             Libtorch = MachineFacts.MappedLibrary("libtorch_cpu.so"),
             PeerLibtorch = Text(hello, "libtorch"),
-            Blas = MachineFacts.MappedLibrary("libblas.so", "libopenblas"),
+            Blas = blas,
             PeerBlas = Text(hello, "blas"),
+            BlasConfig = MachineFacts.OpenBlasConfig(blas),
+            PeerBlasConfig = Text(hello, "blas_config"),
             Dotnet = RuntimeInformation.FrameworkDescription,
             Python = Text(hello, "python"),
             Environment = MachineFacts.ThreadingEnvironment(),

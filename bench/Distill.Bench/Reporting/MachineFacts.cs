@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
 namespace Distill.Bench.Reporting;
 
 /// <summary>Where and how a suite ran: the hardware, the threads and the libraries each side really loaded.</summary>
@@ -28,6 +31,11 @@ public sealed record MachineFacts
 
     public required string PeerBlas { get; init; }
 
+    /// <summary>What the BLAS says of itself (OpenBLAS: version, build, the core kernels it picked) and its threads.</summary>
+    public required string BlasConfig { get; init; }
+
+    public required string PeerBlasConfig { get; init; }
+
     public required string Dotnet { get; init; }
 
     public required string Python { get; init; }
@@ -51,7 +59,7 @@ public sealed record MachineFacts
                 }
             }
         }
-        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        return RuntimeInformation.ProcessArchitecture.ToString();
     }
 
     /// <summary>The path of the first library mapped into this process whose file name contains one of <paramref name="fragments"/>.</summary>
@@ -80,10 +88,36 @@ public sealed record MachineFacts
         return "";
     }
 
+    /// <summary>
+    /// OpenBLAS's own description (openblas_get_config: version, build, the core whose kernels it runs) and its thread
+    /// count, asked of the library mapped into this process; "" for another BLAS.
+    /// </summary>
+    public static unsafe string OpenBlasConfig(string library)
+    {
+        if (library.Length == 0 || !NativeLibrary.TryLoad(library, out var handle))
+        {
+            return "";
+        }
+        try
+        {
+            if (!NativeLibrary.TryGetExport(handle, "openblas_get_config", out var config) ||
+                !NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out var threads))
+            {
+                return "";
+            }
+            var text = Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)config)()) ?? "";
+            return string.Create(CultureInfo.InvariantCulture, $"{text}, {((delegate* unmanaged<int>)threads)()} threads");
+        }
+        finally
+        {
+            NativeLibrary.Free(handle);
+        }
+    }
+
     /// <summary>The variables that change how libtorch, OpenMP and OpenBLAS thread, as set for both processes.</summary>
     public static IReadOnlyDictionary<string, string> ThreadingEnvironment()
     {
-        string[] names = ["DISTILL_THREADS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"];
+        string[] names = ["DISTILL_THREADS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "MKL_NUM_THREADS"];
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in names)
         {

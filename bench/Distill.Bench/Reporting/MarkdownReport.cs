@@ -22,7 +22,9 @@ public static class MarkdownReport
         text.Append(m.SameLibtorch
             ? $"libtorch {m.LibtorchVersion}, the same library in both processes ({m.Libtorch}); "
             : $"**different libtorch libraries**: Distill {m.Libtorch}, peer {m.PeerLibtorch}; ");
-        text.Append(m.Blas == m.PeerBlas ? $"BLAS {Describe(m.Blas)}; " : $"BLAS Distill {Describe(m.Blas)}, peer {Describe(m.PeerBlas)}; ");
+        text.Append(m.Blas == m.PeerBlas && m.BlasConfig == m.PeerBlasConfig
+            ? $"BLAS {Describe(m.Blas, m.BlasConfig)}; "
+            : $"BLAS Distill {Describe(m.Blas, m.BlasConfig)}, peer {Describe(m.PeerBlas, m.PeerBlasConfig)}; ");
         text.Append(CultureInfo.InvariantCulture, $"{m.Dotnet}; Python {m.Python} with torch {m.PeerTorchVersion}");
         if (m.Environment.Count > 0)
         {
@@ -65,6 +67,6 @@ public static class MarkdownReport
         return cell;
     }
 
-    private static string Describe(string library) =>
-        library.Length == 0 ? "unknown" : library.Contains("openblas", StringComparison.OrdinalIgnoreCase) ? $"OpenBLAS ({library})" : library;
+    private static string Describe(string library, string config) =>
+        library.Length == 0 ? "unknown" : config.Length > 0 ? $"{config} ({library})" : library;
 }
