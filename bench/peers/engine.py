@@ -3,7 +3,7 @@
 
 Started by Distill.Bench with Debian's /usr/bin/python3 (python3-torch 1.13, the libtorch the engine links).
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout. "hello" sets the threads and
-reports versions and libraries; "open" sets a case up, "warmup" runs it untimed, each "run" times one run with
+reports versions and libraries; "open" sets a case up, "warmup" runs it untimed (at least "runs" times and "seconds" long), each "run" times one run with
 time.perf_counter and returns its seconds, "close" returns what the case computed. The C# side alternates runs
 of its own side and the peer's and computes the statistics of both. An error becomes {"error": "..."} and the
 peer goes on reading.
@@ -286,8 +286,11 @@ class Peer:
         if self.case is None:
             raise ValueError(f"no case is open for {op!r}")
         if op == "warmup":
-            for _ in range(int(request["runs"])):
+            # At least `runs` runs and at least `seconds`, as on the C# side.
+            start, runs = time.perf_counter(), 0
+            while runs < int(request["runs"]) or time.perf_counter() - start < float(request["seconds"]):
                 self.case.run()
+                runs += 1
             return {"ok": True}
         if op == "run":
             start = time.perf_counter()

@@ -42,6 +42,8 @@ internal static class EngineCommand
         BenchReport report;
         try
         {
+            // The engine loads first: it sets OPENBLAS_CORETYPE (unless set), which the peer inherits, so both sides run
+            // the same BLAS kernels.
             Console.Error.WriteLine($"engine: Distill.Torch on libtorch {TorchRuntime.Version} with {TorchRuntime.Threads} threads; peer {python} {EngineSuite.PeerScript}");
             using var peer = PeerProcess.Start(python, Path.Combine(AppContext.BaseDirectory, "peers", EngineSuite.PeerScript));
             report = EngineSuite.Run(peer, plan, Console.Error, cancellationToken);

@@ -6,14 +6,21 @@ namespace Distill.Bench.Measurement;
 /// </summary>
 public static class Interleaved
 {
+    /// <summary>
+    /// The least warm-up per side: .NET's tiered compilation swaps in optimised code only after a method has run for
+    /// a while (100 ms of call counting, then a background compile), and a case whose runs are short must not be
+    /// timed before that.
+    /// </summary>
+    public const double WarmupSeconds = 1.0;
+
     public static (double[] A, double[] B) Measure(IBenchSide a, IBenchSide b, int warmup, int repeats, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
-        a.Warmup(warmup);
-        b.Warmup(warmup);
+        a.Warmup(warmup, WarmupSeconds);
+        b.Warmup(warmup, WarmupSeconds);
         var samplesA = new double[repeats];
         var samplesB = new double[repeats];
         for (var i = 0; i < repeats; i++)

@@ -5,9 +5,10 @@ namespace Distill.Bench.Measurement;
 /// <summary>A case run in this process: an action timed with the Stopwatch, and whatever it owns to dispose.</summary>
 public sealed class LocalSide(Action run, Func<IReadOnlyDictionary<string, double>> results, params IDisposable[] owned) : IBenchSide
 {
-    public void Warmup(int runs)
+    public void Warmup(int runs, double seconds)
     {
-        for (var i = 0; i < runs; i++)
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < runs || Stopwatch.GetElapsedTime(start).TotalSeconds < seconds; i++)
         {
             run();
         }

@@ -29,7 +29,8 @@ public sealed class PeerSide : IBenchSide
         return new PeerSide(peer, request["case"]?.ToString() ?? "?");
     }
 
-    public void Warmup(int runs) => _peer.Call(new JsonObject { ["op"] = "warmup", ["case"] = _name, ["runs"] = runs });
+    public void Warmup(int runs, double seconds) =>
+        _peer.Call(new JsonObject { ["op"] = "warmup", ["case"] = _name, ["runs"] = runs, ["seconds"] = seconds });
 
     public double RunTimed()
     {
