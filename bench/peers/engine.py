@@ -242,6 +242,7 @@ class Train:
         # Learnable data (the next token is the current one plus 1), so both losses visibly fall from ln(vocab).
         inputs = [torch.randint(0, self.vocab, (batch, context)) for _ in range(int(request["batches"]))]
         self.batches = [(ids, (ids + 1) % self.vocab) for ids in inputs]
+        self.check_step = int(request["check_step"])
         self.losses = []
 
     def run(self):
@@ -259,7 +260,7 @@ class Train:
         return {
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "first_loss": self.losses[0],
-            "last_loss": self.losses[-1],
+            "check_loss": self.losses[self.check_step - 1],
         }
 
 

@@ -107,7 +107,7 @@ public static class DistillCases
         {
             ["parameters"] = model.ParameterCount(),
             ["first_loss"] = losses[0],
-            ["last_loss"] = losses[^1],
+            ["check_loss"] = losses[size.CheckStep - 1],
         }, model, optimizer, data);
     }
 }

@@ -122,7 +122,7 @@ public static class EngineSuite
             var parameters = (long)Result(measured.OursResults, "parameters");
             var peerParameters = (long)Result(measured.TheirResults, "parameters");
             notes.Add(parameters == peerParameters
-                ? Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss {Result(measured.OursResults, "first_loss"):F2} → {Result(measured.OursResults, "last_loss"):F2} (Distill) and {Result(measured.TheirResults, "first_loss"):F2} → {Result(measured.TheirResults, "last_loss"):F2} (PyTorch) over {size.Warmup + size.Repeats} steps.")
+                ? Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss at steps 1 and {size.CheckStep}: {Result(measured.OursResults, "first_loss"):F2} → {Result(measured.OursResults, "check_loss"):F2} (Distill), {Result(measured.TheirResults, "first_loss"):F2} → {Result(measured.TheirResults, "check_loss"):F2} (PyTorch).")
                 : Invariant($"{size.Label}: **different parameter counts**, {parameters:N0} in Distill and {peerParameters:N0} in PyTorch: the models are not the same."));
         }
         notes.Add(Invariant($"Training step: forward, cross-entropy, backward, clip to norm {settings.Clip}, AdamW (lr {settings.LearningRate}, betas {settings.Beta1}/{settings.Beta2}, weight decay {settings.WeightDecay} on matrices and embeddings), zero-grad; dropout 0; PyTorch's AdamW with its defaults (no foreach in 1.13)."));
@@ -156,6 +156,7 @@ public static class EngineSuite
         ["clip"] = settings.Clip,
         ["batches"] = settings.Batches,
         ["seed"] = settings.Seed,
+        ["check_step"] = size.CheckStep,
     };
 
     private static Dictionary<string, double> Details(IReadOnlyDictionary<string, double> results, TrainingSize size, Summary milliseconds) => new()
@@ -163,7 +164,7 @@ public static class EngineSuite
         ["tokensPerSecond"] = size.TokensPerStep / (milliseconds.Median / 1e3),
         ["parameters"] = Result(results, "parameters"),
         ["firstLoss"] = Result(results, "first_loss"),
-        ["lastLoss"] = Result(results, "last_loss"),
+        ["checkLoss"] = Result(results, "check_loss"),
     };
 
     private static double Result(IReadOnlyDictionary<string, double> results, string name) =>

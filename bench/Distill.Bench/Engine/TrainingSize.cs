@@ -5,5 +5,8 @@ public sealed record TrainingSize(int Layers, int Hidden, int Heads, int Context
 {
     public int TokensPerStep => Batch * Context;
 
+    /// <summary>A step both sides reach (the least warm-up plus the timed steps): their losses there are compared.</summary>
+    public int CheckStep => Warmup + Repeats;
+
     public string Label => $"{Layers}-layer GPT-2 C={Hidden} H={Heads} T={Context} B={Batch} V={Vocab}";
 }
