@@ -16,7 +16,7 @@ public static class MarkdownReport
         text.AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"Machine: {m.Cpu}, {m.Cores} cores; ");
         text.Append(m.Threads == m.PeerThreads
-            ? string.Create(CultureInfo.InvariantCulture, $"{m.Threads} libtorch threads on both sides; ")
+            ? string.Create(CultureInfo.InvariantCulture, $"{m.Threads} libtorch thread{(m.Threads == 1 ? "" : "s")} on both sides; ")
             : string.Create(CultureInfo.InvariantCulture, $"**different thread counts**: Distill {m.Threads}, peer {m.PeerThreads}; "));
         text.Append("fp32. ");
         text.Append(m.SameLibtorch
