@@ -3,10 +3,10 @@
 
 Started by Distill.Bench with Debian's /usr/bin/python3 (python3-torch 1.13, the libtorch the engine links).
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout. "hello" sets the threads and
-reports versions and libraries; "open" sets a case up, "warmup" runs it untimed (at least "runs" times and "seconds" long), each "run" times one run with
-time.perf_counter and returns its seconds, "close" returns what the case computed. The C# side alternates runs
-of its own side and the peer's and computes the statistics of both. An error becomes {"error": "..."} and the
-peer goes on reading.
+reports versions and libraries; "open" sets a case up; "warmup" runs it untimed, at least "runs" times and
+"seconds" long; each "run" times one run with time.perf_counter and returns its seconds; "close" returns what the
+case computed. The C# side alternates runs of its own side and the peer's and computes the statistics of both.
+An error becomes {"error": "..."} and the peer goes on reading.
 
 Try it by hand:
   printf '%s\n' '{"op": "hello", "threads": 2}' '{"op": "open", "case": "sgemm", "n": 512}' '{"op": "run"}' \

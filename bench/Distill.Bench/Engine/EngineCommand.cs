@@ -44,7 +44,7 @@ internal static class EngineCommand
         {
             // The engine loads first: it sets OPENBLAS_CORETYPE (unless set), which the peer inherits, so both sides run
             // the same BLAS kernels.
-            Console.Error.WriteLine($"engine: Distill.Torch on libtorch {TorchRuntime.Version} with {TorchRuntime.Threads} threads; peer {python} {EngineSuite.PeerScript}");
+            Console.Error.WriteLine($"engine: Distill.Torch on libtorch {TorchRuntime.Version}, libtorch threads: {TorchRuntime.Threads}; peer: {python} {EngineSuite.PeerScript}");
             using var peer = PeerProcess.Start(python, Path.Combine(AppContext.BaseDirectory, "peers", EngineSuite.PeerScript));
             report = EngineSuite.Run(peer, plan, Console.Error, cancellationToken);
         }
@@ -56,6 +56,11 @@ internal static class EngineCommand
         catch (TorchException e)
         {
             Console.Error.WriteLine($"distill-bench engine: the engine failed: {e.Message}");
+            return BenchCommandLine.Failure;
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine($"distill-bench engine: {e.Message}");
             return BenchCommandLine.Failure;
         }
         Console.Out.Write(json ? BenchJsonContext.Write(report) + Environment.NewLine : MarkdownReport.Render(report));

@@ -1,8 +1,8 @@
 namespace Distill.Bench.Engine;
 
 /// <summary>
-/// What the engine suite measures and how often. The defaults take about a minute of measuring on two cores
-/// (sgemm at ~60 GFLOP/s, the larger training step at a few hundred milliseconds).
+/// What the engine suite measures and how often. The defaults take about a minute on an idle 2-core machine, each
+/// side warming up for at least a second per case (the larger training step takes a few hundred milliseconds).
 /// </summary>
 public sealed record EnginePlan
 {
