@@ -6,7 +6,8 @@ namespace Distill.Torch.Native;
 
 /// <summary>
 /// Finds and loads the shim, checks its ABI version and sets libtorch's thread count, before any other call.
-/// A failure to load explains what is missing and how to install it.
+/// A failure to load explains what is missing and how to install it. OpenBLAS's kernels are chosen first
+/// (<see cref="OpenBlasCoreType"/>), since OpenBLAS fixes them when the shim's libtorch loads it.
 /// </summary>
 internal static class NativeLibraryLoader
 {
@@ -64,6 +65,7 @@ internal static class NativeLibraryLoader
             $"Distill's native shim ({FileName}) was not found (looked in: {string.Join(", ", candidates)}). " +
             "It is built by building gpu-runner/Distill.Torch; run ./eng/setup.sh to install libtorch and build it.");
 
+        OpenBlasCoreType.Apply();
         nint handle;
         try
         {

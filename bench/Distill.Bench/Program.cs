@@ -1,0 +1,3 @@
+using Distill.Bench;
+
+return await BenchCommandLine.RunAsync(args);
