@@ -22,8 +22,9 @@ public interface ITrainingObjective
 
     /// <summary>
     /// The modules whose parameters train, each under a prefix (<c>student</c>, <c>filters</c>, …): checkpoints save
-    /// their weights as <c>{prefix}.{parameter name}</c>. The student must be one of them. Parameters that do not
-    /// require gradients are saved but not optimised.
+    /// their weights as <c>{prefix}.{parameter name}</c>. The student must be one of them, unless it is frozen (no
+    /// parameter requires a gradient), as in TED's Stage I, where only filters train on a fixed model. Parameters that
+    /// do not require gradients are saved but not optimised.
     /// </summary>
     IReadOnlyList<TrainableModule> TrainableModules { get; }
 

@@ -402,7 +402,10 @@ internal sealed class TrainingRun
         }
     }
 
-    /// <summary>The objective's modules, checked: named uniquely, the student among them, fp32 on the training device.</summary>
+    /// <summary>
+    /// The objective's modules, checked: named uniquely, the student among them (unless it is frozen), fp32 on the
+    /// training device.
+    /// </summary>
     private static IReadOnlyList<TrainableModule> CheckObjective(ITrainingObjective objective, TrainerOptions options)
     {
         var modules = objective.TrainableModules;
@@ -426,9 +429,9 @@ internal sealed class TrainingRun
         {
             problems.Add($"the module prefix '{duplicate.Key}' is used {duplicate.Count()} times");
         }
-        if (!modules.Any(m => ReferenceEquals(m.Module, objective.Student)))
+        if (!modules.Any(m => ReferenceEquals(m.Module, objective.Student)) && objective.Student.Parameters().Any(p => p.RequiresGrad))
         {
-            problems.Add("the student is not one of the trainable modules");
+            problems.Add("the student is not one of the trainable modules (only a frozen model, no parameter requiring a gradient, may be left out)");
         }
         var parameters = modules.SelectMany(m => m.Module.NamedParameters(m.Prefix + ".")).ToList();
         if (!parameters.Any(p => p.Value.RequiresGrad))

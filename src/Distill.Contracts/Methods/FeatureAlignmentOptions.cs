@@ -6,10 +6,12 @@ namespace Distill.Contracts.Methods;
 /// <c>method.featureAlignment</c>: how hidden states are compared and which layers are matched. The four weights
 /// (output, feature, attention, CE) are <c>method.weights.kd</c>, <c>.hidden</c>, <c>.attention</c> and <c>.ce</c>.
 /// </summary>
+/// <remarks>Properties with a default have setters, not init: the JSON source generator sets every init-only property, giving
+/// those missing from the JSON default(T) instead of their default.</remarks>
 public sealed record FeatureAlignmentOptions
 {
     /// <summary><c>mse</c> (squared error averaged over features) or <c>cosine</c> (1 − cosine similarity).</summary>
-    public string? HiddenLoss { get; init; } = "mse";
+    public string? HiddenLoss { get; set; } = "mse";
 
     /// <summary>Explicit (student, teacher) layer pairs, 1-based; null maps every student layer uniformly.</summary>
     public IReadOnlyList<LayerPair>? LayerPairs { get; init; }

@@ -4,6 +4,8 @@ namespace Distill.Contracts.Methods;
 /// <c>method.ted</c>: TED's filters and Stage I. The <c>lwd</c> method (TED's baseline) reads only the intervals. Stage II's
 /// α and β are <c>method.weights.kd</c> and <c>method.weights.hidden</c>.
 /// </summary>
+/// <remarks>Properties with a default have setters, not init: the JSON source generator sets every init-only property, giving
+/// those missing from the JSON default(T) instead of their default.</remarks>
 public sealed record TedOptions
 {
     /// <summary>The default number of Stage I optimizer steps for each model (our choice; the authors train Stage I for as many epochs as Stage II).</summary>
@@ -25,8 +27,8 @@ public sealed record TedOptions
     public bool Nonlinear { get; init; }
 
     /// <summary>Stage I optimizer steps, for each model's filters.</summary>
-    public int StageOneSteps { get; init; } = DefaultStageOneSteps;
+    public int StageOneSteps { get; set; } = DefaultStageOneSteps;
 
     /// <summary>Stage I learning rate.</summary>
-    public double StageOneLearningRate { get; init; } = DefaultStageOneLearningRate;
+    public double StageOneLearningRate { get; set; } = DefaultStageOneLearningRate;
 }

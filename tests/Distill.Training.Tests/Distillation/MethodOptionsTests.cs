@@ -228,6 +228,23 @@ public sealed class MethodOptionsTests
     }
 
     [Fact]
+    public void Json_PartialSections_KeepTheDefaultsOfTheFieldsLeftOut()
+    {
+        var ted = MethodOptions.FromJson("""{ "name": "ted", "ted": { "filterWidth": 24 } }""");
+        var atkd = MethodOptions.FromJson("""{ "name": "atkd", "atkd": { "setting": "reverse" } }""");
+        var alignment = MethodOptions.FromJson("""{ "name": "feature-alignment", "featureAlignment": { "layerPairs": [ { "student": 1, "teacher": 2 } ] } }""");
+
+        Assert.Equal(new TedOptions { FilterWidth = 24 }, ted.Ted);
+        Assert.Equal(TedOptions.DefaultStageOneSteps, ted.EffectiveTed.StageOneSteps);
+        Assert.Equal(AtkdOptions.DefaultLambda, atkd.EffectiveAtkd.Lambda);
+        Assert.Equal(AtkdOptions.DefaultHardFraction, atkd.EffectiveAtkd.HardFraction);
+        Assert.Equal(HiddenLossKind.Mse, alignment.EffectiveFeatureAlignment.ParsedHiddenLoss);
+        Assert.Empty(ted.Validate(2, 4));
+        Assert.Empty(atkd.Validate(2, 4));
+        Assert.Empty(alignment.Validate(2, 4));
+    }
+
+    [Fact]
     public void Json_UnknownField_IsRejectedWithItsPath()
     {
         var error = Assert.Throws<MethodOptionsException>(() => MethodOptions.FromJson("""{ "name": "kd", "temprature": 2 }"""));
