@@ -8,8 +8,11 @@ namespace Distill.Contracts.Methods;
 /// </summary>
 public sealed record FeatureAlignmentOptions
 {
+    // Settable, not init-only: source-generated JSON resets an init-only property that the document leaves out to
+    // default(T) instead of keeping its initializer (dotnet/runtime#84484).
+
     /// <summary><c>mse</c> (squared error averaged over features) or <c>cosine</c> (1 − cosine similarity).</summary>
-    public string? HiddenLoss { get; init; } = "mse";
+    public string? HiddenLoss { get; set; } = "mse";
 
     /// <summary>Explicit (student, teacher) layer pairs, 1-based; null maps every student layer uniformly.</summary>
     public IReadOnlyList<LayerPair>? LayerPairs { get; init; }

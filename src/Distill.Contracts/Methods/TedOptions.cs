@@ -6,6 +6,9 @@ namespace Distill.Contracts.Methods;
 /// </summary>
 public sealed record TedOptions
 {
+    // Settable, not init-only: source-generated JSON resets an init-only property that the document leaves out to
+    // default(T) instead of keeping its initializer (dotnet/runtime#84484).
+
     /// <summary>The default number of Stage I optimizer steps for each model (our choice; the authors train Stage I for as many epochs as Stage II).</summary>
     public const int DefaultStageOneSteps = 1000;
 
@@ -25,8 +28,8 @@ public sealed record TedOptions
     public bool Nonlinear { get; init; }
 
     /// <summary>Stage I optimizer steps, for each model's filters.</summary>
-    public int StageOneSteps { get; init; } = DefaultStageOneSteps;
+    public int StageOneSteps { get; set; } = DefaultStageOneSteps;
 
     /// <summary>Stage I learning rate.</summary>
-    public double StageOneLearningRate { get; init; } = DefaultStageOneLearningRate;
+    public double StageOneLearningRate { get; set; } = DefaultStageOneLearningRate;
 }
