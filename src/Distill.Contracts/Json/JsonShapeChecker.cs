@@ -293,9 +293,11 @@ internal sealed class JsonShapeChecker(JsonSerializerContext context)
     private static string UnknownMember(string name, IEnumerable<string> known)
     {
         var candidates = known.ToList();
+        // A near miss (a typo, a wrong case) or a field cut short ("maxPerplexity" for "maxPerplexityRatio").
         var closest = candidates
             .Select(candidate => (Candidate: candidate, Distance: EditDistance(name.ToUpperInvariant(), candidate.ToUpperInvariant())))
-            .Where(c => c.Distance <= Math.Max(1, c.Candidate.Length / 4))
+            .Where(c => c.Distance <= Math.Max(1, c.Candidate.Length / 4)
+                || (name.Length >= 4 && c.Candidate.StartsWith(name, StringComparison.OrdinalIgnoreCase)))
             .OrderBy(c => c.Distance)
             .Select(c => c.Candidate)
             .FirstOrDefault();
@@ -304,25 +306,31 @@ internal sealed class JsonShapeChecker(JsonSerializerContext context)
             : $"unknown field (known: {string.Join(", ", candidates)})";
     }
 
+    /// <summary>The optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.</summary>
     private static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
         for (var j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
         for (var i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-            (previous, current) = (current, previous);
         }
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 
     private static string Join(string path, string member) => path.Length == 0 ? member : path + "." + member;
