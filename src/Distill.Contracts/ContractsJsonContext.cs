@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Distill.Contracts.Events;
@@ -19,8 +20,9 @@ namespace Distill.Contracts;
 /// Distill writes for itself (commands, run state, events) skip them, so an older reader accepts a newer writer's additions.</item>
 /// <item>Duplicate members are errors. Non-finite numbers are written as the strings <c>"NaN"</c>, <c>"Infinity"</c>,
 /// <c>"-Infinity"</c> (a diverged loss must still be reportable); the manifest's validation rejects them.</item>
-/// <item><see cref="Default"/> writes compact JSON (messages, events); <see cref="Indented"/> writes the documents people
-/// read (pipeline.json, state.json).</item>
+/// <item><see cref="Default"/> writes compact JSON with the serializer's default escaping (messages, events);
+/// <see cref="Indented"/> writes the documents people read (pipeline.json, state.json), indented and with non-ASCII
+/// text and quotes unescaped.</item>
 /// </list>
 /// A type whose properties have initializers uses settable properties, not init-only ones: source generation resets an
 /// init-only property the document leaves out to default(T) (dotnet/runtime#84484).
@@ -52,5 +54,10 @@ public sealed partial class ContractsJsonContext : JsonSerializerContext
 
     /// <summary>The same contract, writing indented JSON.</summary>
     public static ContractsJsonContext Indented =>
-        s_indented ??= new ContractsJsonContext(new JsonSerializerOptions(Default.Options) { WriteIndented = true });
+        s_indented ??= new ContractsJsonContext(new JsonSerializerOptions(Default.Options)
+        {
+            WriteIndented = true,
+            // Not embedded in HTML: write "‖", "≥" and apostrophes as they are.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
 }
