@@ -30,7 +30,7 @@ public sealed class ManifestException : Exception
     /// <summary>The manifest's file name, as given to <see cref="PipelineManifest.Parse"/>.</summary>
     public string FileName { get; }
 
-    /// <summary>Every problem, in document order where there is one.</summary>
+    /// <summary>Every problem, section by section in the manifest's order.</summary>
     public IReadOnlyList<ManifestProblem> Problems { get; }
 
     private static string Format(string fileName, IReadOnlyList<ManifestProblem> problems)

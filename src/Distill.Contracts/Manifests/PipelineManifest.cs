@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Distill.Contracts.Json;
 using Distill.Contracts.Methods;
@@ -23,6 +22,8 @@ public sealed record PipelineManifest
 
     /// <summary>The manifest's file name in an upload.</summary>
     public const string FileName = BlobPaths.ManifestFileName;
+
+    private static readonly string[] s_sections = ["", "version", "name", "teacher", "data", "student", "method", "training", "evaluation", "output"];
 
     // Settable, not init-only: see ContractsJsonContext.
 
@@ -163,9 +164,18 @@ public sealed record PipelineManifest
         problems.AddRange(manifest.Validate().Where(problem => !checker.IsRemoved(problem.Path)));
         if (problems.Count > 0)
         {
-            throw new ManifestException(fileName, problems);
+            throw new ManifestException(fileName, [.. problems.OrderBy(p => SectionOrder(p.Path))]);
         }
         return manifest;
+    }
+
+    /// <summary>Where a path's top-level member comes in a manifest, so problems read section by section (unknown members last).</summary>
+    private static int SectionOrder(string path)
+    {
+        var end = path.AsSpan().IndexOfAny('.', '[');
+        var section = end < 0 ? path : path[..end];
+        var index = Array.IndexOf(s_sections, section);
+        return index < 0 ? s_sections.Length : index;
     }
 
     private List<ManifestProblem> Collect(ModelConfig? teacher)

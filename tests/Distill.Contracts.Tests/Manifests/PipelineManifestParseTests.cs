@@ -145,13 +145,13 @@ public sealed class PipelineManifestParseTests
 
         Assert.Equal(
         [
-            new("nmae", "unknown field (did you mean 'name'?)"),
             new("data.textFeild", "unknown field (did you mean 'textField'?)"),
             new("method.temprature", "unknown field (did you mean 'temperature'?)"),
             new("method.weights.kl", "unknown field (did you mean 'kd'?)"),
             new("training.stepz", "unknown field (did you mean 'steps'?)"),
             new("training.optimizer", "unknown field (known: steps, batchSize, gradientAccumulation, learningRate, minLearningRate, warmupSteps, weightDecay, maxGradNorm, seed, checkpointEvery, evaluateEvery, device, bf16, filterSteps)"),
             new("evaluation.gates.maxPerplexity", "unknown field (did you mean 'maxPerplexityRatio'?)"),
+            new("nmae", "unknown field (did you mean 'name'?)"),
         ], error.Problems);
     }
 
@@ -205,16 +205,16 @@ public sealed class PipelineManifestParseTests
 
         Assert.Equal(
         [
-            new("data.extra", "unknown field (known: train, validation, textField, messagesField, maskPrompts, blockSize, validationFraction, invalidRecords)"),
-            new("training.batchSize", "must be an integer, got the string \"8\""),
             new("name", "'Run 1' has 'R' at 0; only lowercase letters, digits and '-' are allowed"),
+            new("data.extra", "unknown field (known: train, validation, textField, messagesField, maskPrompts, blockSize, validationFraction, invalidRecords)"),
             new("data.train[0]", "'../secrets' leaves the upload ('..' is not allowed); paths are relative to the upload's root"),
             new("data.blockSize", "must be at least 2, got 1"),
             new("student.hiddenSize", "4 heads do not divide hidden_size 30"),
             new("method", "is required: the distillation method, e.g. {\"name\": \"kd\"} (known: ce, kd, reverse-kl, atkd, ted, lwd, feature-alignment)"),
+            new("training.batchSize", "must be an integer, got the string \"8\""),
             new("training.steps", "must be at least 1, got 0"),
         ], error.Problems);
-        Assert.StartsWith("pipeline.json: 8 problems: data.extra: unknown field", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("pipeline.json: 8 problems: name: 'Run 1' has 'R' at 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
