@@ -213,13 +213,17 @@ public sealed record RunState
     }
 
     /// <summary>
-    /// The running stage wrote a checkpoint at <paramref name="step"/>. A step at or before the recorded one (a late or
-    /// repeated report) changes nothing.
+    /// The running stage wrote a checkpoint at <paramref name="step"/>. A step at or before the recorded one, or a report
+    /// that arrives after the attempt completed or failed (late or repeated deliveries), changes nothing.
     /// </summary>
     public RunState RecordCheckpoint(string stage, int attempt, long step, DateTimeOffset now)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         var current = Stage(stage);
+        if (current.Attempt == attempt && current.Status is StageStatus.Completed or StageStatus.Failed)
+        {
+            return this;
+        }
         RequireActive($"record a checkpoint of stage '{stage}'");
         RequireCurrentAttempt(current, attempt, "record a checkpoint of");
         if (current.Status != StageStatus.Running)

@@ -40,6 +40,10 @@ public sealed record RunStageCommand
     /// <summary>A command for a stage of a run, with every id checked (an invalid one throws <see cref="ArgumentException"/>).</summary>
     public static RunStageCommand Create(string runId, string stage, int attempt, DateTimeOffset issuedAt, string manifestSha256)
     {
+        if (BlobPaths.IdProblem(runId) is { } problem)
+        {
+            throw new ArgumentException($"runId {problem}", nameof(runId));
+        }
         if (!StageNames.IsKnown(stage))
         {
             throw new ArgumentException($"unknown stage '{stage}' (known: {string.Join(", ", StageNames.All)})", nameof(stage));

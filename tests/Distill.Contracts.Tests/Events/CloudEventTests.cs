@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Distill.Contracts.Events;
-using Distill.Contracts.Runs;
 using Distill.Contracts.Stages;
 using Distill.Contracts.Storage;
 using Distill.Contracts.Tests.Runs;

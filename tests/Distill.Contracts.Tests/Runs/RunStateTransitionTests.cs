@@ -103,6 +103,8 @@ public sealed class RunStateTransitionTests
         Assert.Same(completed, completed.CompleteStage(StageNames.Prepare, 1, s_noMetrics, s_noArtifacts, At(9)));
         Assert.Same(failed, failed.FailStage(StageNames.Prepare, 1, ["bad data"], At(9)));
         Assert.Same(failed, failed.FailRun(["dead-lettered"], At(9)));
+        Assert.Same(completed, completed.RecordCheckpoint(StageNames.Prepare, 1, 80, At(9)));
+        Assert.Same(failed, failed.RecordCheckpoint(StageNames.Prepare, 1, 80, At(9)));
     }
 
     [Fact]

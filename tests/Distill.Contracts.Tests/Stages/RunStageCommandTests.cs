@@ -51,6 +51,6 @@ public sealed class RunStageCommandTests
     {
         Assert.Throws<ArgumentException>(() => RunStageCommand.Create("run42", "train", 1, s_issuedAt, "ab"));
         Assert.Throws<ArgumentOutOfRangeException>(() => RunStageCommand.Create("run42", "distill", 0, s_issuedAt, "ab"));
-        Assert.Throws<ArgumentException>(() => RunStageCommand.Create("Run 42", "distill", 1, s_issuedAt, "ab"));
+        Assert.Equal("runId", Assert.Throws<ArgumentException>(() => RunStageCommand.Create("Run 42", "distill", 1, s_issuedAt, "ab")).ParamName);
     }
 }
