@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using Distill.Contracts.Checkpoints;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -11,9 +12,9 @@ namespace Distill.Torch.Serialization;
 /// </summary>
 public static partial class SafeTensors
 {
-    public const string SingleFileName = "model.safetensors";
+    public const string SingleFileName = SafeTensorsIndex.SingleFileName;
 
-    public const string IndexFileName = "model.safetensors.index.json";
+    public const string IndexFileName = SafeTensorsIndex.FileName;
 
     /// <summary>Hugging Face's default maximum shard size (5 GB).</summary>
     public const long DefaultMaxShardBytes = 5_000_000_000;

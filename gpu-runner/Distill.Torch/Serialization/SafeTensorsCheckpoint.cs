@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 
 namespace Distill.Torch.Serialization;
 
@@ -95,57 +95,22 @@ public sealed class SafeTensorsCheckpoint : IDisposable
 
     private static SafeTensorsCheckpoint OpenSharded(string indexPath)
     {
-        var weightMap = ReadWeightMap(indexPath);
+        var index = SafeTensorsIndex.Parse(indexPath, File.ReadAllBytes(indexPath));
         var folder = System.IO.Path.GetDirectoryName(indexPath) ?? "";
-        var shardNames = weightMap.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var files = new List<SafeTensorsFile>(shardNames.Count);
+        var files = new List<SafeTensorsFile>(index.ShardNames.Count);
         try
         {
-            foreach (var shardName in shardNames)
+            foreach (var shardName in index.ShardNames)
             {
-                var firstTensor = weightMap.First(p => p.Value == shardName).Key;
-                if (shardName.Length == 0 || System.IO.Path.GetFileName(shardName) != shardName || shardName is "." or "..")
-                {
-                    throw new SafeTensorsFormatException(indexPath, firstTensor, $"the weight_map names the shard '{shardName}', which is not a file name in the index's folder");
-                }
                 var shardPath = System.IO.Path.Combine(folder, shardName);
                 if (!File.Exists(shardPath))
                 {
-                    throw new SafeTensorsFormatException(indexPath, firstTensor, $"the weight_map puts it in '{shardName}', which does not exist in {folder}");
+                    throw index.MissingShard(shardName, folder);
                 }
                 files.Add(SafeTensorsFile.Open(shardPath));
             }
-
-            var fileOf = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
-            foreach (var file in files)
-            {
-                foreach (var entry in file.Entries)
-                {
-                    if (!fileOf.TryAdd(entry.Name, file))
-                    {
-                        throw new SafeTensorsFormatException(file.Path, entry.Name, $"the tensor is also in {fileOf[entry.Name].Path}");
-                    }
-                }
-            }
-            foreach (var (name, shardName) in weightMap)
-            {
-                var listed = files[shardNames.BinarySearch(shardName, StringComparer.Ordinal)];
-                if (!fileOf.TryGetValue(name, out var holder))
-                {
-                    throw new SafeTensorsFormatException(listed.Path, name, $"{indexPath} lists the tensor in this file, but the file does not hold it");
-                }
-                if (holder != listed)
-                {
-                    throw new SafeTensorsFormatException(indexPath, name, $"the weight_map puts it in '{shardName}', but it is in {holder.Path}");
-                }
-            }
-            foreach (var (name, file) in fileOf)
-            {
-                if (!weightMap.ContainsKey(name))
-                {
-                    throw new SafeTensorsFormatException(indexPath, name, $"{file.Path} holds the tensor, but the weight_map does not list it");
-                }
-            }
+            var shardOf = index.Verify([.. files.Select(f => f.Header)]);
+            var fileOf = shardOf.ToDictionary(p => p.Key, p => files[p.Value], StringComparer.Ordinal);
             return new SafeTensorsCheckpoint(indexPath, indexPath, [.. files], fileOf);
         }
         catch
@@ -155,63 +120,6 @@ public sealed class SafeTensorsCheckpoint : IDisposable
                 file.Dispose();
             }
             throw;
-        }
-    }
-
-    /// <summary>The index's weight_map (tensor name → shard file name), with duplicates rejected.</summary>
-    private static Dictionary<string, string> ReadWeightMap(string indexPath)
-    {
-        var json = File.ReadAllBytes(indexPath);
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new SafeTensorsFormatException(indexPath, null, "the index must be a JSON object with a weight_map");
-            }
-            Dictionary<string, string>? weightMap = null;
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var key = reader.GetString() ?? "";
-                if (!keys.Add(key))
-                {
-                    throw new SafeTensorsFormatException(indexPath, null, $"'{key}' appears twice in the index");
-                }
-                reader.Read();
-                if (key != "weight_map")
-                {
-                    reader.Skip();
-                    continue;
-                }
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    throw new SafeTensorsFormatException(indexPath, null, "weight_map must be an object mapping tensor names to shard files");
-                }
-                weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var name = reader.GetString() ?? "";
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        throw new SafeTensorsFormatException(indexPath, name, "the weight_map value must be a shard file name (a string)");
-                    }
-                    if (!weightMap.TryAdd(name, reader.GetString() ?? ""))
-                    {
-                        throw new SafeTensorsFormatException(indexPath, name, "the name appears twice in the weight_map");
-                    }
-                }
-            }
-            if (reader.Read())
-            {
-                throw new SafeTensorsFormatException(indexPath, null, "the index holds more than one JSON value");
-            }
-            return weightMap ?? throw new SafeTensorsFormatException(indexPath, null, "the index has no weight_map");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new SafeTensorsFormatException(indexPath, null, $"the index is not valid JSON: {e.Message}", e);
         }
     }
 }

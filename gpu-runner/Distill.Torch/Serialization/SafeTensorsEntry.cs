@@ -1,18 +1,22 @@
 using System.Collections.Immutable;
+using Distill.Contracts.Checkpoints;
 
 namespace Distill.Torch.Serialization;
 
 /// <summary>One tensor listed in a safetensors header.</summary>
 public sealed class SafeTensorsEntry
 {
-    internal SafeTensorsEntry(string filePath, string name, DType dtype, ImmutableArray<long> shape, long begin, long end)
+    internal SafeTensorsEntry(SafeTensorsHeaderEntry entry)
     {
-        FilePath = filePath;
-        Name = name;
-        DType = dtype;
-        Shape = shape;
-        Begin = begin;
-        End = end;
+        FilePath = entry.FilePath;
+        Name = entry.Name;
+        // The header parser admits only the dtypes the engine has (SafeTensorsDTypes.All).
+        DType = DTypeExtensions.TryFromSafeTensorsName(entry.DType, out var dtype)
+            ? dtype
+            : throw new SafeTensorsFormatException(entry.FilePath, entry.Name, $"dtype {entry.DType} has no engine dtype");
+        Shape = entry.Shape;
+        Begin = entry.Begin;
+        End = entry.End;
     }
 
     /// <summary>The .safetensors file holding the tensor.</summary>

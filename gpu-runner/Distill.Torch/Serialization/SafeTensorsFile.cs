@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
+using Distill.Contracts.Checkpoints;
 
 namespace Distill.Torch.Serialization;
 
@@ -20,10 +21,11 @@ public sealed class SafeTensorsFile : IDisposable
         Path = path;
         _map = map;
         _view = view;
-        DataStart = 8 + header.Length;
-        Entries = header.Entries;
+        Header = header;
+        DataStart = header.DataStart;
+        Entries = header.Entries.Select(e => new SafeTensorsEntry(e)).ToArray();
         Metadata = header.Metadata;
-        _byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        _byName = Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
     }
 
     /// <summary>The full path of the file.</summary>
@@ -31,6 +33,9 @@ public sealed class SafeTensorsFile : IDisposable
 
     /// <summary>The tensors, in the order of their data in the file.</summary>
     public IReadOnlyList<SafeTensorsEntry> Entries { get; }
+
+    /// <summary>The validated header (dtype names as strings, paths as given to <see cref="Open"/>).</summary>
+    internal SafeTensorsHeader Header { get; }
 
     /// <summary>The header's <c>__metadata__</c> (empty when the file has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 
 namespace Distill.Torch.Serialization;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Distill.Torch;
+using Distill.Contracts.Checkpoints;
 using Distill.Torch.Serialization;
+using Distill.Torch;
 
 namespace Distill.Training.Distillation;
 

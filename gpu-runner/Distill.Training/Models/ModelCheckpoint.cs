@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Models;
 using Distill.Torch.Serialization;
 using Distill.Torch;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 using Distill.Torch;
 using Distill.Torch.Optim;
 using Distill.Torch.Serialization;

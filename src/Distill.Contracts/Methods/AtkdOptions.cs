@@ -7,6 +7,9 @@ namespace Distill.Contracts.Methods;
 /// those missing from the JSON default(T) instead of their default.</remarks>
 public sealed record AtkdOptions
 {
+    // Settable, not init-only: source-generated JSON resets an init-only property that the document leaves out to
+    // default(T) instead of keeping its initializer (dotnet/runtime#84484).
+
     /// <summary>λ = 0.2, the authors' default and best setting.</summary>
     public const double DefaultLambda = 0.2;
 

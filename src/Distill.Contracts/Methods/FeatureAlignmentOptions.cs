@@ -10,6 +10,9 @@ namespace Distill.Contracts.Methods;
 /// those missing from the JSON default(T) instead of their default.</remarks>
 public sealed record FeatureAlignmentOptions
 {
+    // Settable, not init-only: source-generated JSON resets an init-only property that the document leaves out to
+    // default(T) instead of keeping its initializer (dotnet/runtime#84484).
+
     /// <summary><c>mse</c> (squared error averaged over features) or <c>cosine</c> (1 − cosine similarity).</summary>
     public string? HiddenLoss { get; set; } = "mse";
 

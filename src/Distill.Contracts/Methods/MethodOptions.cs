@@ -131,15 +131,32 @@ public sealed record MethodOptions
         {
             problems.Add(Invariant($"the teacher has {teacherLayers} layers; it needs at least 1"));
         }
+        ValidateCore(studentLayers, teacherLayers, problems);
+        return problems;
+    }
+
+    /// <summary>
+    /// Every problem of the section that does not depend on the models' depths (the layer mapping is checked by
+    /// <see cref="Validate(int, int)"/> once they are known), each starting with its JSON path; empty when there is none.
+    /// </summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        ValidateCore(null, null, problems);
+        return problems;
+    }
+
+    private void ValidateCore(int? studentLayers, int? teacherLayers, List<string> problems)
+    {
         if (Name is null)
         {
             problems.Add($"method.name: is required (known: {string.Join(", ", MethodNames.All)})");
-            return problems;
+            return;
         }
         if (!MethodNames.All.Contains(Name))
         {
             problems.Add($"method.name: unknown method '{Name}' (known: {string.Join(", ", MethodNames.All)})");
-            return problems;
+            return;
         }
         var method = Name;
         ValidateTemperature(method, problems);
@@ -157,7 +174,6 @@ public sealed record MethodOptions
         {
             ValidateFeatureAlignment(FeatureAlignment, studentLayers, teacherLayers, problems);
         }
-        return problems;
     }
 
     /// <summary>
@@ -193,7 +209,7 @@ public sealed record MethodOptions
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            return JsonSerializer.Deserialize(json, DistillationJsonContext.Default.MethodOptions)
+            return JsonSerializer.Deserialize(json, ContractsJsonContext.Default.MethodOptions)
                 ?? throw new MethodOptionsException("method: is null");
         }
         catch (JsonException e)
@@ -203,7 +219,7 @@ public sealed record MethodOptions
         }
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, DistillationJsonContext.Default.MethodOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, ContractsJsonContext.Indented.MethodOptions);
 
     private string RequireKnownName()
     {
@@ -297,11 +313,22 @@ public sealed record MethodOptions
         }
     }
 
-    private static void ValidateTed(string method, TedOptions ted, int studentLayers, int teacherLayers, List<string> problems)
+    private static void ValidateTed(string method, TedOptions ted, int? studentLayers, int? teacherLayers, List<string> problems)
     {
-        if (studentLayers >= 1 && teacherLayers >= 1)
+        if (studentLayers is >= 1 && teacherLayers is >= 1)
         {
-            LayerMapping.ResolveTedIntervals(ted.StudentInterval, ted.TeacherInterval, studentLayers, teacherLayers, "method.ted", problems);
+            LayerMapping.ResolveTedIntervals(ted.StudentInterval, ted.TeacherInterval, studentLayers.Value, teacherLayers.Value, "method.ted", problems);
+        }
+        else if (studentLayers is null && teacherLayers is null)
+        {
+            // The depths come later; an interval below 1 is wrong for any of them (the message LayerMapping gives).
+            foreach (var (field, interval) in new[] { ("studentInterval", ted.StudentInterval), ("teacherInterval", ted.TeacherInterval) })
+            {
+                if (interval is < 1)
+                {
+                    problems.Add(Invariant($"method.ted.{field}: must be ≥ 1 (or null for auto), got {interval}"));
+                }
+            }
         }
         if (method == MethodNames.Lwd)
         {
@@ -329,15 +356,15 @@ public sealed record MethodOptions
         }
     }
 
-    private static void ValidateFeatureAlignment(FeatureAlignmentOptions options, int studentLayers, int teacherLayers, List<string> problems)
+    private static void ValidateFeatureAlignment(FeatureAlignmentOptions options, int? studentLayers, int? teacherLayers, List<string> problems)
     {
         if (options.ParsedHiddenLoss is null)
         {
             problems.Add($"method.featureAlignment.hiddenLoss: unknown kind '{options.HiddenLoss}' (known: mse, cosine)");
         }
-        if (options.LayerPairs is not null)
+        if (options.LayerPairs is not null && studentLayers is { } student && teacherLayers is { } teacher)
         {
-            problems.AddRange(LayerMapping.ValidatePairs(options.LayerPairs, studentLayers, teacherLayers, "method.featureAlignment.layerPairs"));
+            problems.AddRange(LayerMapping.ValidatePairs(options.LayerPairs, student, teacher, "method.featureAlignment.layerPairs"));
         }
     }
 

@@ -8,6 +8,9 @@ namespace Distill.Contracts.Methods;
 /// those missing from the JSON default(T) instead of their default.</remarks>
 public sealed record TedOptions
 {
+    // Settable, not init-only: source-generated JSON resets an init-only property that the document leaves out to
+    // default(T) instead of keeping its initializer (dotnet/runtime#84484).
+
     /// <summary>The default number of Stage I optimizer steps for each model (our choice; the authors train Stage I for as many epochs as Stage II).</summary>
     public const int DefaultStageOneSteps = 1000;
 

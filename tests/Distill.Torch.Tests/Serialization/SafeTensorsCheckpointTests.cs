@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 using Distill.Torch.Serialization;
 
 namespace Distill.Torch.Tests.Serialization;

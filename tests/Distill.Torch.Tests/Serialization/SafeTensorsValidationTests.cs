@@ -1,3 +1,4 @@
+using Distill.Contracts.Checkpoints;
 using Distill.Torch.Serialization;
 
 namespace Distill.Torch.Tests.Serialization;

@@ -1,3 +1,4 @@
+using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Models;
 using Distill.Torch.Serialization;
 using Distill.Torch;

@@ -1,7 +1,7 @@
-namespace Distill.Torch.Serialization;
+namespace Distill.Contracts.Checkpoints;
 
 /// <summary>
-/// A safetensors file or a sharded checkpoint's index is malformed, or holds something libtorch 1.13 cannot load.
+/// A safetensors file or a sharded checkpoint's index is malformed, or holds something Distill's engine (libtorch 1.13) cannot load.
 /// The message names the file and, where there is one, the tensor.
 /// </summary>
 public sealed class SafeTensorsFormatException : Exception

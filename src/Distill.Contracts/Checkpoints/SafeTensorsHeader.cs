@@ -1,37 +1,53 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Collections.ObjectModel;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Distill.Torch.Serialization;
+namespace Distill.Contracts.Checkpoints;
 
 /// <summary>
-/// Parses and validates a safetensors header the way the format's reference reader does: the 8-byte little-endian
-/// length, a UTF-8 JSON object (possibly padded with spaces) with no duplicate names, and entries whose data_offsets
-/// tile the data section exactly, from 0 to the end of the file, each holding numel × element size bytes.
+/// A parsed and validated safetensors header, checked the way the format's reference reader does: the 8-byte
+/// little-endian length, a UTF-8 JSON object (possibly padded with spaces) with no duplicate names, and entries whose
+/// data_offsets tile the data section exactly, from 0 to the end of the file, each holding numel × element size bytes.
+/// It needs only the first 8 + N bytes of a file and the file's length, so a checkpoint in blob storage can be checked
+/// with two ranged reads and without the tensor engine. Every error is a <see cref="SafeTensorsFormatException"/>
+/// naming the file and, where there is one, the tensor.
 /// </summary>
-internal sealed class SafeTensorsHeader
+public sealed class SafeTensorsHeader
 {
     /// <summary>The reference reader's limit on the header length.</summary>
-    internal const long MaxLength = 100_000_000;
+    public const long MaxLength = 100_000_000;
 
-    internal const string MetadataKey = "__metadata__";
+    /// <summary>The header key holding the file's string-to-string metadata.</summary>
+    public const string MetadataKey = "__metadata__";
 
-    private SafeTensorsHeader(long length, IReadOnlyList<SafeTensorsEntry> entries, IReadOnlyDictionary<string, string> metadata)
+    /// <summary>Bytes of the length field that starts every file.</summary>
+    public const int LengthFieldSize = 8;
+
+    private SafeTensorsHeader(string filePath, long length, IReadOnlyList<SafeTensorsHeaderEntry> entries, IReadOnlyDictionary<string, string> metadata)
     {
+        FilePath = filePath;
         Length = length;
         Entries = entries;
         Metadata = metadata;
     }
 
+    /// <summary>The file the header was read from, as given to <see cref="Parse"/>.</summary>
+    public string FilePath { get; }
+
     /// <summary>The header length N; the data section starts at 8 + N.</summary>
     public long Length { get; }
 
-    /// <summary>The entries in the order of their data.</summary>
-    public IReadOnlyList<SafeTensorsEntry> Entries { get; }
+    /// <summary>Where the data section starts in the file (8 + N); entries' offsets are relative to it.</summary>
+    public long DataStart => LengthFieldSize + Length;
 
+    /// <summary>The entries in the order of their data.</summary>
+    public IReadOnlyList<SafeTensorsHeaderEntry> Entries { get; }
+
+    /// <summary>The header's <c>__metadata__</c> (empty when the file has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>
@@ -40,18 +56,19 @@ internal sealed class SafeTensorsHeader
     /// </summary>
     public static long ReadLength(string path, ReadOnlySpan<byte> start, long fileLength)
     {
-        if (fileLength < 8 || start.Length < 8)
+        ArgumentNullException.ThrowIfNull(path);
+        if (fileLength < LengthFieldSize || start.Length < LengthFieldSize)
         {
-            throw new SafeTensorsFormatException(path, null, $"the file holds {fileLength} bytes, too few for the 8-byte header length");
+            throw new SafeTensorsFormatException(path, null, Invariant($"the file holds {fileLength} bytes, too few for the 8-byte header length"));
         }
         var length = BinaryPrimitives.ReadUInt64LittleEndian(start);
         if (length > MaxLength)
         {
-            throw new SafeTensorsFormatException(path, null, $"the header length {length} exceeds the limit of {MaxLength} bytes: this is not a safetensors file, or a corrupt one");
+            throw new SafeTensorsFormatException(path, null, Invariant($"the header length {length} exceeds the limit of {MaxLength} bytes: this is not a safetensors file, or a corrupt one"));
         }
-        if (8 + (long)length > fileLength)
+        if (LengthFieldSize + (long)length > fileLength)
         {
-            throw new SafeTensorsFormatException(path, null, $"the file is truncated: the header length is {length} bytes but only {fileLength - 8} follow the length field");
+            throw new SafeTensorsFormatException(path, null, Invariant($"the file is truncated: the header length is {length} bytes but only {fileLength - LengthFieldSize} follow the length field"));
         }
         return (long)length;
     }
@@ -59,6 +76,7 @@ internal sealed class SafeTensorsHeader
     /// <summary>Parses the header JSON (the N bytes after the length field) and validates it against the file's length.</summary>
     public static SafeTensorsHeader Parse(string path, ReadOnlySpan<byte> json, long fileLength)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (json.IsEmpty)
         {
             throw new SafeTensorsFormatException(path, null, "the header is empty: it must be a JSON object starting with '{'");
@@ -84,9 +102,32 @@ internal sealed class SafeTensorsHeader
             throw new SafeTensorsFormatException(path, null, $"the header is not valid JSON: {e.Message}", e);
         }
 
-        var entries = Validate(path, raw, fileLength - 8 - json.Length);
-        return new SafeTensorsHeader(json.Length, entries, metadata);
+        var entries = Validate(path, raw, fileLength - LengthFieldSize - json.Length);
+        return new SafeTensorsHeader(path, json.Length, entries, metadata);
     }
+
+    /// <summary>
+    /// Reads the length field and the header from the start of <paramref name="stream"/> (positioned at the file's first
+    /// byte) and validates them against <paramref name="fileLength"/>; the data is not read.
+    /// </summary>
+    public static SafeTensorsHeader Read(string path, Stream stream, long fileLength)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> lengthField = stackalloc byte[LengthFieldSize];
+        var read = stream.ReadAtLeast(lengthField, LengthFieldSize, throwOnEndOfStream: false);
+        var length = ReadLength(path, lengthField[..read], fileLength);
+        var json = new byte[length];
+        var got = stream.ReadAtLeast(json, json.Length, throwOnEndOfStream: false);
+        if (got < json.Length)
+        {
+            throw new SafeTensorsFormatException(path, null, Invariant($"the file is truncated: the header length is {length} bytes but the stream ended after {got}"));
+        }
+        return Parse(path, json, fileLength);
+    }
+
+    /// <summary>A shape as the messages write it: <c>[2, 3]</c>.</summary>
+    public static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 
     private static ReadOnlyDictionary<string, string> ReadTopLevel(string path, ref Utf8JsonReader reader, List<RawEntry> entries)
     {
@@ -175,7 +216,7 @@ internal sealed class SafeTensorsHeader
                     offsets = ReadIntegers(path, name, key, ref reader);
                     if (offsets.Length != 2)
                     {
-                        throw new SafeTensorsFormatException(path, name, $"data_offsets must hold two integers [begin, end], not {offsets.Length}");
+                        throw new SafeTensorsFormatException(path, name, Invariant($"data_offsets must hold two integers [begin, end], not {offsets.Length}"));
                     }
                     break;
                 case "dtype" or "shape" or "data_offsets":
@@ -189,7 +230,11 @@ internal sealed class SafeTensorsHeader
             var missing = dtypeName is null ? "dtype" : shape is null ? "shape" : "data_offsets";
             throw new SafeTensorsFormatException(path, name, $"the entry has no '{missing}'");
         }
-        return new RawEntry(name, ResolveDType(path, name, dtypeName), shape, offsets[0], offsets[1]);
+        if (SafeTensorsDTypes.Problem(dtypeName) is { } problem)
+        {
+            throw new SafeTensorsFormatException(path, name, problem);
+        }
+        return new RawEntry(name, dtypeName, shape, offsets[0], offsets[1]);
     }
 
     private static long[] ReadIntegers(string path, string name, string field, ref Utf8JsonReader reader)
@@ -207,54 +252,31 @@ internal sealed class SafeTensorsHeader
             }
             if (value < 0)
             {
-                throw new SafeTensorsFormatException(path, name, field == "shape" ? $"negative dimension {value} in shape" : $"negative offset {value} in {field}");
+                throw new SafeTensorsFormatException(path, name, field == "shape"
+                    ? Invariant($"negative dimension {value} in shape")
+                    : Invariant($"negative offset {value} in {field}"));
             }
             values.Add(value);
         }
         return [.. values];
     }
 
-    private static DType ResolveDType(string path, string name, string dtypeName)
-    {
-        if (DTypeExtensions.TryFromSafeTensorsName(dtypeName, out var dtype))
-        {
-            return dtype;
-        }
-        var missing = dtypeName switch
-        {
-            "U16" or "U32" or "U64" => "unsigned integers wider than 8 bits",
-            "F8_E5M2" or "F8_E4M3" or "F8_E8M0" or "F8_E4M3FNUZ" or "F8_E5M2FNUZ" => "8-bit floats",
-            "F6_E2M3" or "F6_E3M2" => "6-bit floats",
-            "F4" => "4-bit floats",
-            _ => null,
-        };
-        if (missing is not null)
-        {
-            throw new SafeTensorsFormatException(path, name, $"dtype {dtypeName} cannot be held by libtorch 1.13, the engine's tensor library: it has no {missing}");
-        }
-        if (dtypeName == "C64")
-        {
-            throw new SafeTensorsFormatException(path, name, "dtype C64 is not supported: Distill's engine (libtorch 1.13 through its shim) has no complex tensors");
-        }
-        throw new SafeTensorsFormatException(path, name, $"unknown dtype '{dtypeName}'");
-    }
-
     /// <summary>Checks sizes and that the entries tile the data section of <paramref name="dataLength"/> bytes exactly.</summary>
-    private static List<SafeTensorsEntry> Validate(string path, List<RawEntry> raw, long dataLength)
+    private static List<SafeTensorsHeaderEntry> Validate(string path, List<RawEntry> raw, long dataLength)
     {
         var sizes = new Dictionary<string, long>(raw.Count, StringComparer.Ordinal);
         foreach (var entry in raw)
         {
             if (entry.End < entry.Begin)
             {
-                throw new SafeTensorsFormatException(path, entry.Name, $"data_offsets [{entry.Begin}, {entry.End}] end before they begin");
+                throw new SafeTensorsFormatException(path, entry.Name, Invariant($"data_offsets [{entry.Begin}, {entry.End}] end before they begin"));
             }
-            long size = entry.DType.ElementSize();
+            long size = SafeTensorsDTypes.ElementSize(entry.DType);
             foreach (var dim in entry.Shape)
             {
                 if (dim != 0 && size > long.MaxValue / dim)
                 {
-                    throw new SafeTensorsFormatException(path, entry.Name, $"{entry.DType.ToSafeTensorsName()} {FormatShape(entry.Shape)} is too large for a 64-bit size");
+                    throw new SafeTensorsFormatException(path, entry.Name, $"{entry.DType} {FormatShape(entry.Shape)} is too large for a 64-bit size");
                 }
                 size *= dim;
             }
@@ -262,41 +284,39 @@ internal sealed class SafeTensorsHeader
         }
 
         raw.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
-        var entries = new List<SafeTensorsEntry>(raw.Count);
+        var entries = new List<SafeTensorsHeaderEntry>(raw.Count);
         long expected = 0;
         string? previous = null;
         foreach (var entry in raw)
         {
-            var offsets = $"data_offsets [{entry.Begin}, {entry.End}]";
+            var offsets = Invariant($"data_offsets [{entry.Begin}, {entry.End}]");
             if (entry.Begin > expected)
             {
-                throw new SafeTensorsFormatException(path, entry.Name, $"{offsets} leave a hole: bytes [{expected}, {entry.Begin}) of the data section belong to no tensor");
+                throw new SafeTensorsFormatException(path, entry.Name, Invariant($"{offsets} leave a hole: bytes [{expected}, {entry.Begin}) of the data section belong to no tensor"));
             }
             if (entry.Begin < expected)
             {
-                throw new SafeTensorsFormatException(path, entry.Name, $"{offsets} overlap tensor '{previous}', whose data ends at {expected}");
+                throw new SafeTensorsFormatException(path, entry.Name, Invariant($"{offsets} overlap tensor '{previous}', whose data ends at {expected}"));
             }
             var size = sizes[entry.Name];
             if (entry.End - entry.Begin != size)
             {
-                throw new SafeTensorsFormatException(path, entry.Name, $"{offsets} hold {entry.End - entry.Begin} bytes but {entry.DType.ToSafeTensorsName()} {FormatShape(entry.Shape)} needs {size}");
+                throw new SafeTensorsFormatException(path, entry.Name, Invariant($"{offsets} hold {entry.End - entry.Begin} bytes but {entry.DType} {FormatShape(entry.Shape)} needs {size}"));
             }
             if (entry.End > dataLength)
             {
-                throw new SafeTensorsFormatException(path, entry.Name, $"{offsets} run past the end of the file, whose data section holds {dataLength} bytes: the file is truncated");
+                throw new SafeTensorsFormatException(path, entry.Name, Invariant($"{offsets} run past the end of the file, whose data section holds {dataLength} bytes: the file is truncated"));
             }
             expected = entry.End;
             previous = entry.Name;
-            entries.Add(new SafeTensorsEntry(path, entry.Name, entry.DType, ImmutableArray.Create(entry.Shape), entry.Begin, entry.End));
+            entries.Add(new SafeTensorsHeaderEntry(path, entry.Name, entry.DType, ImmutableArray.Create(entry.Shape), entry.Begin, entry.End));
         }
         if (expected != dataLength)
         {
-            throw new SafeTensorsFormatException(path, null, $"{dataLength - expected} bytes follow the last tensor's data: the data section holds {dataLength} bytes but the tensors cover {expected}");
+            throw new SafeTensorsFormatException(path, null, Invariant($"{dataLength - expected} bytes follow the last tensor's data: the data section holds {dataLength} bytes but the tensors cover {expected}"));
         }
         return entries;
     }
-
-    internal static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 
     private static string StringValue(ref Utf8JsonReader reader) => reader.GetString() ?? "";
 
@@ -312,5 +332,7 @@ internal sealed class SafeTensorsHeader
         _ => reader.TokenType.ToString(),
     };
 
-    private sealed record RawEntry(string Name, DType DType, long[] Shape, long Begin, long End);
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record RawEntry(string Name, string DType, long[] Shape, long Begin, long End);
 }
