@@ -76,6 +76,20 @@ public static class BlobPaths
     /// <summary>An artifact's folder: <c>runs/{runId}/artifacts/{name}</c>.</summary>
     public static BlobLocation Artifact(string runId, string name) => Run(runId).Child("artifacts/" + Id(name, nameof(name)));
 
+    /// <summary>The folder of a run's events, one blob per event: <c>runs/{runId}/events</c>.</summary>
+    public static BlobLocation RunEvents(string runId) => Run(runId).Child("events");
+
+    /// <summary>
+    /// The blob of one event: <c>runs/{runId}/events/{id}.json</c>, the event id without its run id prefix and with
+    /// ':' as '~' (<c>distill.stage.completed~distill~1.json</c>), so an event is stored once whoever publishes it.
+    /// </summary>
+    public static BlobLocation RunEvent(string runId, string eventId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        var local = eventId.StartsWith(runId + ":", StringComparison.Ordinal) ? eventId[(runId.Length + 1)..] : eventId;
+        return RunEvents(runId).Child(Segment(local.Replace(':', '~') + ".json", nameof(eventId)));
+    }
+
     /// <summary>The evaluation report's folder: <c>runs/{runId}/report</c>.</summary>
     public static BlobLocation Report(string runId) => Run(runId).Child("report");
 
