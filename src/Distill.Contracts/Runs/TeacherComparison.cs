@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace Distill.Contracts.Runs;
@@ -41,4 +42,51 @@ public sealed record TeacherComparison
 
     /// <summary>Student tokens/s / teacher tokens/s (written to JSON, recomputed when read).</summary>
     public double Speedup => StudentTokensPerSecond / TeacherTokensPerSecond;
+
+    /// <summary>
+    /// The comparison as the evaluate stage's <c>stage.completed</c> metrics (camelCase keys, the JSON names), which is
+    /// how it reaches the handler that applies the gates.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ToMetrics() => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["teacherParameters"] = TeacherParameters,
+        ["studentParameters"] = StudentParameters,
+        ["teacherPerplexity"] = TeacherPerplexity,
+        ["studentPerplexity"] = StudentPerplexity,
+        ["topOneAgreement"] = TopOneAgreement,
+        ["forwardKl"] = ForwardKl,
+        ["teacherTokensPerSecond"] = TeacherTokensPerSecond,
+        ["studentTokensPerSecond"] = StudentTokensPerSecond,
+        ["tokensEvaluated"] = TokensEvaluated,
+        ["perplexityRatio"] = PerplexityRatio,
+        ["sizeRatio"] = SizeRatio,
+        ["speedup"] = Speedup,
+    };
+
+    /// <summary>Reads a comparison back from <see cref="ToMetrics"/>'s keys; false, with the missing keys, when one is absent.</summary>
+    public static bool TryFromMetrics(IReadOnlyDictionary<string, double> metrics, [NotNullWhen(true)] out TeacherComparison? comparison, out IReadOnlyList<string> missing)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        string[] keys = ["teacherParameters", "studentParameters", "teacherPerplexity", "studentPerplexity", "topOneAgreement", "forwardKl",
+            "teacherTokensPerSecond", "studentTokensPerSecond", "tokensEvaluated"];
+        missing = [.. keys.Where(k => !metrics.ContainsKey(k))];
+        if (missing.Count > 0)
+        {
+            comparison = null;
+            return false;
+        }
+        comparison = new TeacherComparison
+        {
+            TeacherParameters = (long)metrics["teacherParameters"],
+            StudentParameters = (long)metrics["studentParameters"],
+            TeacherPerplexity = metrics["teacherPerplexity"],
+            StudentPerplexity = metrics["studentPerplexity"],
+            TopOneAgreement = metrics["topOneAgreement"],
+            ForwardKl = metrics["forwardKl"],
+            TeacherTokensPerSecond = metrics["teacherTokensPerSecond"],
+            StudentTokensPerSecond = metrics["studentTokensPerSecond"],
+            TokensEvaluated = (long)metrics["tokensEvaluated"],
+        };
+        return true;
+    }
 }
