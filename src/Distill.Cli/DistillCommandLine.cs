@@ -55,12 +55,25 @@ public static class DistillCommandLine
         {
             // Ctrl+C is handled by the caller's token (RunAsync(args) cancels it): training then saves a checkpoint,
             // which System.CommandLine's own handler, with its 2 s timeout, would cut short.
-            var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
+            // Exceptions reach the handlers below (System.CommandLine's own handler would hide a cancellation).
+            var configuration = new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                ProcessTerminationTimeout = null,
+                EnableDefaultExceptionHandler = false,
+            };
             return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync("distill: cancelled").ConfigureAwait(false);
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // Any other exception is a bug: reported with its stack as a failure, as System.CommandLine's handler did.
+            await error.WriteLineAsync($"distill: unexpected error: {e}").ConfigureAwait(false);
             return Failure;
         }
     }

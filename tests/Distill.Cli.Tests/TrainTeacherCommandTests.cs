@@ -107,6 +107,18 @@ public sealed class TrainTeacherCommandTests(TrainedTeacherFixture teacher) : ID
         Assert.False(File.Exists(Path.Combine(folder, ModelCheckpoint.ConfigFileName)));
     }
 
+    [Fact]
+    public async Task TrainTeacher_CancelledBeforeTraining_FailsSayingSo()
+    {
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        var run = await CommandRun.RunAsync(TrainArgs(Corpus, Path.Combine(_root, "model"), 5), cancellation.Token);
+
+        Assert.Equal(DistillCommandLine.Failure, run.ExitCode);
+        Assert.Equal("distill: cancelled" + Environment.NewLine, run.Error);
+    }
+
     [Theory]
     [InlineData("--hidden", "30", "--heads", "do not divide hidden_size 30")]
     [InlineData("--kv-heads", "2", "--kv-heads", "GPT-2 has no grouped-query attention")]
