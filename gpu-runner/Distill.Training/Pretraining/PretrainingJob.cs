@@ -29,7 +29,7 @@ public sealed class PretrainingJob
     private const string TokenizerFolderName = "tokenizer";
     private const string DatasetFolderName = "dataset";
     private const string CheckpointsFolderName = "checkpoints";
-    private const string TrainedFromFileName = "trained-from.txt";
+    private const string TrainedFromFileName = "trained-from.key";
 
     private readonly PretrainingOptions _options;
 

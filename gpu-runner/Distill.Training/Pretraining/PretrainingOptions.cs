@@ -51,7 +51,7 @@ public sealed record PretrainingOptions
     /// <summary>Optimizer steps in total; a rerun with more steps extends a finished training.</summary>
     public long Steps { get; init; } = 300;
 
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = 8;
 
     /// <summary>The peak learning rate; the cosine schedule decays to a tenth of it.</summary>
     public double LearningRate { get; init; } = 2e-3;
