@@ -189,6 +189,19 @@ public sealed class TrainTeacherCommandTests(TrainedTeacherFixture teacher) : ID
     }
 
     [Fact]
+    public async Task TrainTeacher_OneTextFile_FailsExplainingThatItIsOneDocument()
+    {
+        var text = Path.Combine(_root, "book.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 40).Select(TinyCorpus.Document));
+
+        var run = await CommandRun.RunAsync(TrainArgs(text, Path.Combine(_root, "model"), 5));
+
+        Assert.Equal(DistillCommandLine.Failure, run.ExitCode);
+        Assert.Contains("hold one document (a text file is one document)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("split the text into several files or JSONL lines", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TrainTeacher_MissingData_FailsNamingThePath()
     {
         var missing = Path.Combine(_root, "absent.jsonl");

@@ -245,6 +245,12 @@ public sealed class PretrainingJob
         {
             throw new DataFormatException($"the inputs ({string.Join(", ", _options.Inputs)}) hold no documents");
         }
+        if (documents == 1 && _options.ValidationFraction > 0)
+        {
+            throw new DataFormatException(
+                $"the inputs ({string.Join(", ", _options.Inputs)}) hold one document (a text file is one document), but documents are held out " +
+                "whole for the validation loss, so training needs at least two: split the text into several files or JSONL lines");
+        }
         progress?.Report(new PretrainingProgress
         {
             Stage = PretrainingStage.TrainingTokenizer,
