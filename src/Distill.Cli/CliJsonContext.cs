@@ -8,6 +8,7 @@ namespace Distill.Cli;
 /// <summary>The source-generated JSON the `distill` verbs print (camelCase, one line).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TokenizeResult))]
+[JsonSerializable(typeof(GenerateResult))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

@@ -16,7 +16,8 @@ public static class DistillCommandLine
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
-            e.Cancel = true;
+            // The first Ctrl+C asks the verb to stop cleanly (a training saves its checkpoint); a second one ends the process.
+            e.Cancel = !cancellation.IsCancellationRequested;
             cancellation.Cancel();
         };
         return await RunAsync(args, Console.In, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
@@ -35,6 +36,9 @@ public static class DistillCommandLine
         var root = new RootCommand("Distill: compress a language model into a smaller one by knowledge distillation.")
         {
             DemoCommand.Create(),
+            TrainTeacherCommand.Create(),
+            EvalCommand.Create(),
+            GenerateCommand.Create(),
             TokenizeCommand.Create(input),
         };
         var parsed = root.Parse(args);
@@ -49,12 +53,27 @@ public static class DistillCommandLine
         }
         try
         {
-            var configuration = new InvocationConfiguration { Output = output, Error = error };
+            // Ctrl+C is handled by the caller's token (RunAsync(args) cancels it): training then saves a checkpoint,
+            // which System.CommandLine's own handler, with its 2 s timeout, would cut short.
+            // Exceptions reach the handlers below (System.CommandLine's own handler would hide a cancellation).
+            var configuration = new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                ProcessTerminationTimeout = null,
+                EnableDefaultExceptionHandler = false,
+            };
             return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync("distill: cancelled").ConfigureAwait(false);
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // Any other exception is a bug: reported with its stack as a failure, as System.CommandLine's handler did.
+            await error.WriteLineAsync($"distill: unexpected error: {e}").ConfigureAwait(false);
             return Failure;
         }
     }

@@ -69,6 +69,14 @@ public sealed record TrainerOptions
     /// <summary>How many checkpoints the store keeps (the newest ones).</summary>
     public int KeepCheckpoints { get; init; } = 2;
 
+    /// <summary>
+    /// Resume a checkpoint written with another <see cref="Steps"/> (a training extended to more steps, or cut to fewer
+    /// but not below the checkpoint's step). The cosine schedule then follows the new <see cref="Steps"/> from the
+    /// checkpoint's step on, so the result is no longer that of one uninterrupted run. Off by default: a checkpoint of
+    /// other steps is refused like any other change of the result.
+    /// </summary>
+    public bool AllowStepsChange { get; init; }
+
     /// <summary><see cref="MinLearningRate"/>, or its default.</summary>
     [JsonIgnore]
     public double EffectiveMinLearningRate => MinLearningRate ?? LearningRate / 10;

@@ -382,6 +382,10 @@ internal sealed class TrainingRun
         var saved = state.Options.ResultFields().ToDictionary(f => f.Field, f => f.Value, StringComparer.Ordinal);
         foreach (var (field, value) in _options.ResultFields())
         {
+            if (field == nameof(TrainerOptions.Steps) && _options.AllowStepsChange)
+            {
+                continue;
+            }
             if (saved[field] != value)
             {
                 fields.Add(field);

@@ -1,3 +1,4 @@
+using Distill.Torch.Optim;
 using Distill.Torch.Serialization;
 using Distill.Training.Data;
 using Distill.Training.Models;
@@ -162,6 +163,49 @@ public sealed class TrainerResumeTests : TrainerTestFolder
         Assert.Contains("LearningRate was 0.003, now 0.001", error.Message, StringComparison.Ordinal);
         Assert.Contains("WarmupSteps was 2, now 0", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, store.ReadPointer()?.Step);
+    }
+
+    [Fact]
+    public async Task RunAsync_MoreStepsWithoutAllowStepsChange_RefusesNamingSteps()
+    {
+        using var dataset = OpenTrainingText();
+        var store = Store();
+        using (var model = NewModel(Gpt2Config()))
+        {
+            await Train(Options(3), store, Objective(model), dataset);
+        }
+        using var resumedModel = NewModel(Gpt2Config());
+
+        var error = await Assert.ThrowsAsync<CheckpointMismatchException>(() => Train(Options(Steps), store, Objective(resumedModel), dataset));
+
+        Assert.Equal(["Steps"], error.Fields);
+        Assert.Contains("Steps was 3, now 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_AllowStepsChange_ExtendsAFinishedTrainingFromItsCheckpoint()
+    {
+        using var dataset = OpenTrainingText();
+        var store = Store();
+        TrainingResult first;
+        using (var model = NewModel(Gpt2Config()))
+        {
+            first = await Train(Options(3), store, Objective(model), dataset);
+        }
+        Assert.True(first.Completed);
+        using var resumedModel = NewModel(Gpt2Config(), seed: 999);
+
+        var extended = await Train(Options(Steps) with { AllowStepsChange = true }, store, Objective(resumedModel), dataset);
+
+        Assert.True(extended.Completed);
+        Assert.Equal(3, extended.ResumedFromStep);
+        Assert.Equal(Steps, extended.Step);
+        Assert.Equal(first.Losses, extended.Losses.Take(first.Losses.Count));
+        Assert.Equal([4L, 5L], extended.Losses.Skip(first.Losses.Count).Select(p => p.Step));
+        Assert.Equal(Steps, store.ReadPointer()?.Step);
+        // The schedule follows the new total from the checkpoint's step on.
+        var schedule = new CosineSchedule(3e-3, 3e-4, WarmupSteps: 2, DecaySteps: Steps);
+        Assert.Equal([schedule.At(3), schedule.At(4)], extended.Losses.Skip(first.Losses.Count).Select(p => p.LearningRate));
     }
 
     [Fact]

@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Distill.Cli.Tests;
+
+/// <summary>A few kilobytes of simple English sentences as JSONL documents, the same every time.</summary>
+internal static class TinyCorpus
+{
+    private static readonly string[] s_subjects = ["the teacher", "the student", "a small model", "the large model", "the trainer"];
+    private static readonly string[] s_verbs = ["learns from", "predicts", "copies", "writes", "reads"];
+    private static readonly string[] s_objects = ["the next token", "a short story", "the data", "every word", "the answer"];
+    private static readonly string[] s_times = ["on monday", "on tuesday", "in the morning", "at night", "every day", "after lunch", "before dinner"];
+
+    /// <summary>The four sentences of document <paramref name="index"/> (documents 0 to 124 are all different).</summary>
+    public static string Document(int index)
+    {
+        var sentences = Enumerable.Range(0, 4).Select(j =>
+        {
+            var k = index * 4 + j;
+            return $"{s_subjects[k % 5]} {s_verbs[k / 5 % 5]} {s_objects[(k / 25 + j) % 5]} {s_times[(index + j) % 7]}.";
+        });
+        return string.Join(' ', sentences);
+    }
+
+    /// <summary>Writes <paramref name="documents"/> documents to <paramref name="path"/> as {"text": ...} lines.</summary>
+    public static string Write(string path, int documents = 60)
+    {
+        File.WriteAllLines(path, Enumerable.Range(0, documents).Select(i => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = Document(i) })));
+        return path;
+    }
+}
