@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Models;
 using Distill.Torch;
-using Distill.Torch.Serialization;
 using Distill.Training.Data;
 using Distill.Training.Evaluation;
 using Distill.Training.Models;

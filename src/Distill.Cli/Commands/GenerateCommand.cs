@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Models;
 using Distill.Torch;
-using Distill.Torch.Serialization;
 using Distill.Training.Evaluation;
 using Distill.Training.Models;
 using Distill.Training.Tokenizers;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Models;
-using Distill.Torch.Serialization;
 using Distill.Training.Data;
 using Distill.Training.Models;
 using Distill.Training.Pretraining;
