@@ -45,6 +45,15 @@ internal static class CommandOptions
         return option;
     }
 
+    /// <summary>--document-separator: a line that ends a document in plain text files, instead of blank lines.</summary>
+    public static Option<string?> DocumentSeparator() => new Option<string?>("--document-separator")
+    {
+        Description = "A line that ends a document in plain text files (for example % in fortune files); documents end at blank lines otherwise.",
+    }.Validate(value => value is not null && value.Trim().Length == 0 ? "--document-separator must not be blank" : null);
+
+    /// <summary>--whole-files: each plain text file is one document.</summary>
+    public static Option<bool> WholeFiles() => new("--whole-files") { Description = "Each plain text file is one document (not cut at blank lines)." };
+
     /// <summary>True when the option was written on the command line (not its default).</summary>
     public static bool WasGiven(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 

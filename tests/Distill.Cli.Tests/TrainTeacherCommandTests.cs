@@ -189,7 +189,7 @@ public sealed class TrainTeacherCommandTests(TrainedTeacherFixture teacher) : ID
     }
 
     [Fact]
-    public async Task TrainTeacher_OneTextFile_FailsExplainingThatItIsOneDocument()
+    public async Task TrainTeacher_OneTextFileWithoutParagraphs_FailsExplainingThatItIsOneDocument()
     {
         var text = Path.Combine(_root, "book.txt");
         File.WriteAllLines(text, Enumerable.Range(0, 40).Select(TinyCorpus.Document));
@@ -197,8 +197,8 @@ public sealed class TrainTeacherCommandTests(TrainedTeacherFixture teacher) : ID
         var run = await CommandRun.RunAsync(TrainArgs(text, Path.Combine(_root, "model"), 5));
 
         Assert.Equal(DistillCommandLine.Failure, run.ExitCode);
-        Assert.Contains("hold one document (a text file is one document)", run.Error, StringComparison.Ordinal);
-        Assert.Contains("split the text into several files or JSONL lines", run.Error, StringComparison.Ordinal);
+        Assert.Contains("hold one document, but documents are held out whole", run.Error, StringComparison.Ordinal);
+        Assert.Contains("split the text into paragraphs (blank lines), give a separator line", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class ContractsJsonContextTests
         var enums = Reachable([.. s_userDocuments, .. s_machineDocuments]).Where(t => t.IsEnum).ToList();
 
         Assert.Equal(
-            ["InvalidRecordAction", "RunStatus", "StageStatus", "StudentInit", "TrainingDevice"],
+            ["InvalidRecordAction", "RunStatus", "StageStatus", "StudentInit", "TextDocumentsMode", "TrainingDevice"],
             enums.Select(e => e.Name).Order(StringComparer.Ordinal));
         foreach (var type in enums)
         {

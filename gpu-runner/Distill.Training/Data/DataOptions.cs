@@ -12,6 +12,15 @@ public sealed record DataOptions
     /// <summary>For chat records: only assistant turns contribute to the losses; prompts are masked out.</summary>
     public bool MaskPrompts { get; init; } = true;
 
+    /// <summary>How plain text files are cut into documents: at blank lines (paragraphs) by default, or whole.</summary>
+    public TextDocuments TextDocuments { get; init; } = TextDocuments.Paragraphs;
+
+    /// <summary>
+    /// A line that, alone and trimmed, ends a document of a plain text file instead of blank lines (<c>%</c> in fortune
+    /// files); null splits at blank lines.
+    /// </summary>
+    public string? DocumentSeparator { get; init; }
+
     /// <summary>Tokens per training block (the context length).</summary>
     public int BlockSize { get; init; } = 128;
 
@@ -22,6 +31,11 @@ public sealed record DataOptions
 
     /// <summary>Blocks per shard file.</summary>
     public int BlocksPerShard { get; init; } = 16384;
+
+    /// <summary>How plain text files become documents, in words ("paragraphs", "documents ended by '%' lines", "whole files").</summary>
+    public string DescribeTextDocuments() => TextDocuments == TextDocuments.File
+        ? "whole files"
+        : DocumentSeparator is null ? "paragraphs" : $"documents ended by '{DocumentSeparator.Trim()}' lines";
 
     public void Validate()
     {
@@ -38,5 +52,9 @@ public sealed record DataOptions
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(BlocksPerShard, 1);
+        if (DocumentSeparator is not null && DocumentSeparator.Trim().Length == 0)
+        {
+            throw new ArgumentException("the document separator is blank; leave it unset to split at blank lines", nameof(DocumentSeparator));
+        }
     }
 }

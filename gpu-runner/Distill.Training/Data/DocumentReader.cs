@@ -5,7 +5,8 @@ namespace Distill.Training.Data;
 
 /// <summary>
 /// Reads documents from JSONL files (a text field, or chat <c>messages</c> rendered as "Role: content" turns), plain
-/// text files (one document each), or folders of them (sorted by path, so the order is stable). Empty files, invalid
+/// text files (cut into documents at blank lines, at a separator line such as fortune files' <c>%</c>, or whole — see
+/// <see cref="DataOptions.TextDocuments"/>), or folders of them (sorted by path, so the order is stable). Empty files, invalid
 /// JSON lines and bytes that are not UTF-8 are recorded with file and line; <see cref="DataOptions.InvalidRecords"/>
 /// decides whether they are skipped or fatal.
 /// </summary>
@@ -90,7 +91,56 @@ public sealed class DocumentReader(DataOptions options)
             Report(new DataProblem(file, 0, "the file holds only white space"));
             yield break;
         }
-        yield return new Document(file, 1, [new DocumentSegment(text, true)]);
+        if (options.TextDocuments == TextDocuments.File)
+        {
+            yield return new Document(file, 1, [new DocumentSegment(text, true)]);
+            yield break;
+        }
+        foreach (var (line, paragraph) in SplitDocuments(text, options.DocumentSeparator?.Trim()))
+        {
+            yield return new Document(file, line, [new DocumentSegment(paragraph, true)]);
+        }
+    }
+
+    /// <summary>
+    /// The documents of a text: runs of lines ended by a blank line (or, with a separator, by a line that is the
+    /// separator), each with its first line's number, its lines kept with their newlines and the separators dropped.
+    /// </summary>
+    internal static IEnumerable<(long Line, string Text)> SplitDocuments(string text, string? separator)
+    {
+        var document = new StringBuilder();
+        long firstLine = 0;
+        long lineNumber = 0;
+        var position = 0;
+        while (position < text.Length)
+        {
+            var end = text.IndexOf('\n', position);
+            var next = end < 0 ? text.Length : end + 1;
+            var line = text.AsSpan(position, (end < 0 ? text.Length : end) - position).TrimEnd('\r');
+            lineNumber++;
+            var ends = separator is null ? line.IsWhiteSpace() : line.Trim().SequenceEqual(separator);
+            if (ends)
+            {
+                if (!string.IsNullOrWhiteSpace(document.ToString()))
+                {
+                    yield return (firstLine, document.ToString());
+                }
+                document.Clear();
+            }
+            else
+            {
+                if (document.Length == 0)
+                {
+                    firstLine = lineNumber;
+                }
+                document.Append(text, position, next - position);
+            }
+            position = next;
+        }
+        if (!string.IsNullOrWhiteSpace(document.ToString()))
+        {
+            yield return (firstLine, document.ToString());
+        }
     }
 
     private static long FirstInvalidLine(byte[] bytes)

@@ -425,6 +425,7 @@ public sealed class TokenDatasetBuilder
         text.Append(culture, $"text_field={_options.TextField}\nmessages_field={_options.MessagesField}\nmask_prompts={_options.MaskPrompts}\n");
         text.Append(culture, $"block_size={_options.BlockSize}\nvalidation_fraction={_options.ValidationFraction:R}\n");
         text.Append(culture, $"invalid_records={_options.InvalidRecords}\nblocks_per_shard={_options.BlocksPerShard}\n");
+        text.Append(culture, $"text_documents={_options.TextDocuments}\ndocument_separator={_options.DocumentSeparator ?? "(blank lines)"}\n");
         foreach (var hash in fileHashes)
         {
             text.Append(culture, $"file={hash}\n");

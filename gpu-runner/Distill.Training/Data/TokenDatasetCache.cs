@@ -51,6 +51,7 @@ public sealed class TokenDatasetCache
         text.Append(culture, $"tokenizer={tokenizerId}\nblock_size={options.BlockSize}\ntext_field={options.TextField}\n");
         text.Append(culture, $"messages_field={options.MessagesField}\nmask_prompts={options.MaskPrompts}\n");
         text.Append(culture, $"validation_fraction={options.ValidationFraction:R}\ninvalid_records={options.InvalidRecords}\n");
+        text.Append(culture, $"text_documents={options.DescribeTextDocuments()}\n");
         foreach (var input in inputs.Select(Path.GetFullPath).Order(StringComparer.Ordinal))
         {
             text.Append(culture, $"input={input}\n");

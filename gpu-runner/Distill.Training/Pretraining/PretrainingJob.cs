@@ -248,8 +248,8 @@ public sealed class PretrainingJob
         if (documents == 1 && _options.ValidationFraction > 0)
         {
             throw new DataFormatException(
-                $"the inputs ({string.Join(", ", _options.Inputs)}) hold one document (a text file is one document), but documents are held out " +
-                "whole for the validation loss, so training needs at least two: split the text into several files or JSONL lines");
+                $"the inputs ({string.Join(", ", _options.Inputs)}) hold one document, but documents are held out whole for the validation loss, so " +
+                "training needs at least two: split the text into paragraphs (blank lines), give a separator line, or use several files or JSONL lines");
         }
         progress?.Report(new PretrainingProgress
         {
@@ -296,6 +296,7 @@ public sealed class PretrainingJob
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
         text.Append(culture, $"vocab_size={_options.VocabSize}\ntext_field={_options.TextField}\ninvalid_records={_options.InvalidRecords}\n");
+        text.Append(culture, $"text_documents={_options.ToDataOptions().DescribeTextDocuments()}\n");
         foreach (var file in files)
         {
             using var stream = File.OpenRead(file);

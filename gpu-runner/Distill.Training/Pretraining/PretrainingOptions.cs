@@ -45,6 +45,12 @@ public sealed record PretrainingOptions
 
     public InvalidRecordPolicy InvalidRecords { get; init; } = InvalidRecordPolicy.Fail;
 
+    /// <summary>How plain text files are cut into documents (at blank lines by default).</summary>
+    public TextDocuments TextDocuments { get; init; } = TextDocuments.Paragraphs;
+
+    /// <summary>A line that ends a document of a plain text file instead of blank lines (<c>%</c> in fortune files).</summary>
+    public string? DocumentSeparator { get; init; }
+
     /// <summary>The share of documents held out for the validation loss (chosen by a hash of each document).</summary>
     public double ValidationFraction { get; init; } = 0.05;
 
@@ -123,6 +129,8 @@ public sealed record PretrainingOptions
         BlockSize = BlockSize,
         ValidationFraction = ValidationFraction,
         InvalidRecords = InvalidRecords,
+        TextDocuments = TextDocuments,
+        DocumentSeparator = DocumentSeparator,
     };
 
     /// <summary>

@@ -47,6 +47,9 @@ public sealed record PretrainingSetup
 
     public required string TextField { get; init; }
 
+    /// <summary>How plain text files were cut into documents (<see cref="DataOptions.DescribeTextDocuments"/>).</summary>
+    public string TextDocuments { get; init; } = "paragraphs";
+
     /// <summary>"fail" or "skip".</summary>
     public required string InvalidRecords { get; init; }
 
@@ -82,6 +85,7 @@ public sealed record PretrainingSetup
             IntermediateSize = config.IntermediateSize,
             BlockSize = options.BlockSize,
             TextField = options.TextField,
+            TextDocuments = options.ToDataOptions().DescribeTextDocuments(),
             InvalidRecords = options.InvalidRecords == InvalidRecordPolicy.Skip ? "skip" : "fail",
             ValidationFraction = options.ValidationFraction,
             BatchSize = options.BatchSize,
@@ -117,6 +121,7 @@ public sealed record PretrainingSetup
         yield return ("intermediate size", IntermediateSize.ToString(culture));
         yield return ("block size", BlockSize.ToString(culture));
         yield return ("text field", TextField);
+        yield return ("text documents", TextDocuments);
         yield return ("invalid records", InvalidRecords);
         yield return ("validation fraction", ValidationFraction.ToString("R", culture));
         yield return ("batch size", BatchSize.ToString(culture));

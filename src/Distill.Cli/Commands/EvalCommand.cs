@@ -44,13 +44,15 @@ internal static class EvalCommand
             .Validate(v => string.IsNullOrWhiteSpace(v) ? "--text-field must not be empty" : null);
         var invalidRecords = new Option<string>("--invalid-records") { Description = "Invalid JSON lines and empty files: fail or skip.", DefaultValueFactory = _ => "fail" };
         invalidRecords.AcceptOnlyFromAmong("fail", "skip");
+        var separator = CommandOptions.DocumentSeparator();
+        var wholeFiles = CommandOptions.WholeFiles();
         var cache = new Option<string?>("--cache") { Description = $"Where tokenized datasets are kept (default: ${TokenDatasetCache.EnvironmentVariable}/datasets, else ~/.cache/distill/datasets)." };
         var device = CommandOptions.DeviceOption();
         var json = CommandOptions.Json();
 
         var command = new Command("eval", "Evaluate a model (and a teacher) on data: perplexity, agreement, KL, speed and samples.")
         {
-            model, data, teacher, maxBlocks, batchSize, blockSize, samples, prompts, maxNewTokens, seed, textField, invalidRecords, cache, device, json,
+            model, data, teacher, maxBlocks, batchSize, blockSize, samples, prompts, maxNewTokens, seed, textField, invalidRecords, separator, wholeFiles, cache, device, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -64,6 +66,7 @@ internal static class EvalCommand
                 parse.GetValue(batchSize), parse.GetValue(blockSize), parse.GetValue(samples), parse.GetValue(prompts) ?? [],
                 parse.GetValue(maxNewTokens), parse.GetValue(seed), parse.GetRequiredValue(textField),
                 parse.GetValue(invalidRecords) == "skip" ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Fail,
+                parse.GetValue(wholeFiles) ? TextDocuments.File : TextDocuments.Paragraphs, parse.GetValue(separator),
                 parse.GetValue(cache) ?? TokenDatasetCache.DefaultRoot, resolved, parse.GetValue(json));
             return Task.FromResult(Run(request, writers.Output, writers.Error, cancellationToken));
         });
@@ -94,6 +97,8 @@ internal static class EvalCommand
             {
                 TextField = request.TextField,
                 InvalidRecords = request.InvalidRecords,
+                TextDocuments = request.TextDocuments,
+                DocumentSeparator = request.DocumentSeparator,
                 BlockSize = request.BlockSize ?? Math.Min(positions, DefaultMaxBlockSize),
             };
             return Evaluate(request, student, teacher, dataOptions, output, error, cancellationToken);
@@ -226,5 +231,6 @@ internal static class EvalCommand
 
     private sealed record Request(
         string Model, string[] Data, string? Teacher, long? MaxBlocks, int BatchSize, int? BlockSize, int Samples, string[] Prompts,
-        int MaxNewTokens, ulong Seed, string TextField, InvalidRecordPolicy InvalidRecords, string Cache, Device Device, bool Json);
+        int MaxNewTokens, ulong Seed, string TextField, InvalidRecordPolicy InvalidRecords, TextDocuments TextDocuments, string? DocumentSeparator,
+        string Cache, Device Device, bool Json);
 }

@@ -63,12 +63,14 @@ internal static class TrainTeacherCommand
             .Validate(v => string.IsNullOrWhiteSpace(v) ? "--text-field must not be empty" : null);
         var invalidRecords = new Option<string>("--invalid-records") { Description = "Invalid JSON lines and empty files: fail (list them and stop) or skip them.", DefaultValueFactory = _ => "fail" };
         invalidRecords.AcceptOnlyFromAmong("fail", "skip");
+        var separator = CommandOptions.DocumentSeparator();
+        var wholeFiles = CommandOptions.WholeFiles();
         var json = CommandOptions.Json();
 
         var command = new Command("train-teacher", "Train a small model from scratch on a corpus, to serve as a teacher.")
         {
             data, output, tokenizer, vocabSize, family, layers, hidden, heads, kvHeads, intermediate, blockSize, batchSize, steps,
-            learningRate, warmup, seed, checkpointEvery, device, textField, invalidRecords, json,
+            learningRate, warmup, seed, checkpointEvery, device, textField, invalidRecords, separator, wholeFiles, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,6 +106,8 @@ internal static class TrainTeacherCommand
                 Device = resolved,
                 TextField = parse.GetRequiredValue(textField),
                 InvalidRecords = parse.GetValue(invalidRecords) == "skip" ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Fail,
+                TextDocuments = parse.GetValue(wholeFiles) ? TextDocuments.File : TextDocuments.Paragraphs,
+                DocumentSeparator = parse.GetValue(separator),
             };
             return await RunAsync(options, parse.GetValue(json), writers.Output, writers.Error, cancellationToken).ConfigureAwait(false);
         });

@@ -1,8 +1,9 @@
 namespace Distill.Contracts.Manifests;
 
 /// <summary>
-/// <c>data</c>: the training text and how it becomes token blocks. Files are JSON Lines: each line an object with the
-/// text in <see cref="TextField"/>, or chat turns in <see cref="MessagesField"/> (<c>[{"role", "content"}]</c>).
+/// <c>data</c>: the training text and how it becomes token blocks. Files are JSON Lines (each line an object with the
+/// text in <see cref="TextField"/>, or chat turns in <see cref="MessagesField"/>: <c>[{"role", "content"}]</c>) or
+/// plain text (<c>.txt</c>, <c>.md</c>), cut into documents as <see cref="TextDocuments"/> says.
 /// </summary>
 public sealed record DataSection
 {
@@ -36,6 +37,15 @@ public sealed record DataSection
     /// of each document, so stable), in (0, 1). Default 0.05. Setting it together with <see cref="Validation"/> is an error.
     /// </summary>
     public double? ValidationFraction { get; set; }
+
+    /// <summary>How plain text files are cut into documents: <c>paragraphs</c> (default) or <c>file</c>.</summary>
+    public TextDocumentsMode TextDocuments { get; set; } = TextDocumentsMode.Paragraphs;
+
+    /// <summary>
+    /// With <c>paragraphs</c>, a line that ends a document instead of blank lines (<c>%</c> in fortune files); absent,
+    /// blank lines do.
+    /// </summary>
+    public string? DocumentSeparator { get; set; }
 
     /// <summary>What to do with records that cannot be read. Default <c>fail</c>.</summary>
     public InvalidRecordAction InvalidRecords { get; set; } = InvalidRecordAction.Fail;

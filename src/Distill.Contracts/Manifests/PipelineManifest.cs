@@ -261,6 +261,18 @@ public sealed record PipelineManifest
             Add("data.blockSize", Invariant($"{data.BlockSize} tokens exceed the teacher's {teacher.MaxPositions} positions (max_position_embeddings)"));
         }
         CheckEnum("data.invalidRecords", data.InvalidRecords, problems);
+        CheckEnum("data.textDocuments", data.TextDocuments, problems);
+        if (data.DocumentSeparator is { } separator)
+        {
+            if (separator.Trim().Length == 0)
+            {
+                Add("data.documentSeparator", "must not be blank; leave it out to end documents at blank lines");
+            }
+            else if (data.TextDocuments == TextDocumentsMode.File)
+            {
+                Add("data.documentSeparator", "is only used with data.textDocuments 'paragraphs'");
+            }
+        }
     }
 
     private ModelConfig? CheckStudent(ModelConfig? teacher, List<ManifestProblem> problems)

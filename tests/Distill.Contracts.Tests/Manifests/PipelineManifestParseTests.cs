@@ -67,7 +67,7 @@ public sealed class PipelineManifestParseTests
         var manifest = PipelineManifest.Parse(ManifestExamples.Minimal);
 
         JsonAssert.RoundTrips(manifest, ContractsJsonContext.Default.PipelineManifest,
-            """{"version":1,"name":"run","teacher":{"path":"teacher"},"data":{"train":["data"],"textField":"text","messagesField":"messages","maskPrompts":true,"blockSize":128,"invalidRecords":"fail"},"student":{"init":"teacher-layers","seed":0},"method":{"name":"kd"},"training":{"steps":1000,"batchSize":8,"gradientAccumulation":1,"learningRate":0.0006,"warmupSteps":0,"weightDecay":0.1,"maxGradNorm":1,"seed":0,"checkpointEvery":100,"evaluateEvery":0,"device":"auto","bf16":true},"evaluation":{"batchSize":8,"prompts":[],"gates":{}},"output":{}}""");
+            """{"version":1,"name":"run","teacher":{"path":"teacher"},"data":{"train":["data"],"textField":"text","messagesField":"messages","maskPrompts":true,"blockSize":128,"textDocuments":"paragraphs","invalidRecords":"fail"},"student":{"init":"teacher-layers","seed":0},"method":{"name":"kd"},"training":{"steps":1000,"batchSize":8,"gradientAccumulation":1,"learningRate":0.0006,"warmupSteps":0,"weightDecay":0.1,"maxGradNorm":1,"seed":0,"checkpointEvery":100,"evaluateEvery":0,"device":"auto","bf16":true},"evaluation":{"batchSize":8,"prompts":[],"gates":{}},"output":{}}""");
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class PipelineManifestParseTests
         var manifest = PipelineManifest.Parse(ManifestExamples.Demo);
 
         JsonAssert.RoundTrips(manifest, ContractsJsonContext.Default.PipelineManifest,
-            """{"version":1,"name":"tiny-gpt2-kd","teacher":{"path":"teacher"},"data":{"train":["data/train.jsonl"],"validation":["data/validation.jsonl"],"textField":"text","messagesField":"messages","maskPrompts":true,"blockSize":64,"invalidRecords":"fail"},"student":{"layers":2,"hiddenSize":64,"heads":4,"init":"teacher-layers","seed":1},"method":{"name":"kd","temperature":2,"weights":{"ce":0.5,"kd":0.5}},"training":{"steps":300,"batchSize":16,"gradientAccumulation":1,"learningRate":0.002,"warmupSteps":30,"weightDecay":0.1,"maxGradNorm":1,"seed":1,"checkpointEvery":100,"evaluateEvery":100,"device":"auto","bf16":true},"evaluation":{"maxBlocks":64,"batchSize":16,"prompts":["The licensee shall"],"gates":{"maxPerplexityRatio":2}},"output":{"name":"tiny-gpt2-student"}}""");
+            """{"version":1,"name":"tiny-gpt2-kd","teacher":{"path":"teacher"},"data":{"train":["data/train.jsonl"],"validation":["data/validation.jsonl"],"textField":"text","messagesField":"messages","maskPrompts":true,"blockSize":64,"textDocuments":"paragraphs","invalidRecords":"fail"},"student":{"layers":2,"hiddenSize":64,"heads":4,"init":"teacher-layers","seed":1},"method":{"name":"kd","temperature":2,"weights":{"ce":0.5,"kd":0.5}},"training":{"steps":300,"batchSize":16,"gradientAccumulation":1,"learningRate":0.002,"warmupSteps":30,"weightDecay":0.1,"maxGradNorm":1,"seed":1,"checkpointEvery":100,"evaluateEvery":100,"device":"auto","bf16":true},"evaluation":{"maxBlocks":64,"batchSize":16,"prompts":["The licensee shall"],"gates":{"maxPerplexityRatio":2}},"output":{"name":"tiny-gpt2-student"}}""");
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class PipelineManifestParseTests
         Assert.Equal(
         [
             new("name", "'Run 1' has 'R' at 0; only lowercase letters, digits and '-' are allowed"),
-            new("data.extra", "unknown field (known: train, validation, textField, messagesField, maskPrompts, blockSize, validationFraction, invalidRecords)"),
+            new("data.extra", "unknown field (known: train, validation, textField, messagesField, maskPrompts, blockSize, validationFraction, textDocuments, documentSeparator, invalidRecords)"),
             new("data.train[0]", "'../secrets' leaves the upload ('..' is not allowed); paths are relative to the upload's root"),
             new("data.blockSize", "must be at least 2, got 1"),
             new("student.hiddenSize", "4 heads do not divide hidden_size 30"),

@@ -90,4 +90,38 @@ public sealed class DocumentReaderTests : IDisposable
 
         Assert.Equal(["a.jsonl", "b.txt"], files.Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void ReadFile_TextWithParagraphs_GivesOneDocumentPerParagraphWithItsFirstLine()
+    {
+        var file = Write("book.txt", "First paragraph,\nstill first.\n\n\nSecond one.\r\n  \nThird.");
+        var reader = new DocumentReader(new DataOptions());
+
+        var documents = reader.ReadFile(file).ToList();
+
+        Assert.Equal(["First paragraph,\nstill first.\n", "Second one.\r\n", "Third."], documents.Select(d => d.Segments.Single().Text));
+        Assert.Equal([1L, 5L, 7L], documents.Select(d => d.Line));
+    }
+
+    [Fact]
+    public void ReadFile_TextWithSeparatorLines_SplitsThereAndKeepsBlankLinesInside()
+    {
+        var file = Write("fortunes", "A fortune\n\nwith a blank line.\n%\nAnother.\n %\n%\n");
+        File.Move(file, file + ".txt");
+        var reader = new DocumentReader(new DataOptions { DocumentSeparator = "%" });
+
+        var documents = reader.ReadFile(file + ".txt").ToList();
+
+        Assert.Equal(["A fortune\n\nwith a blank line.\n", "Another.\n"], documents.Select(d => d.Segments.Single().Text));
+        Assert.Equal([1L, 5L], documents.Select(d => d.Line));
+    }
+
+    [Fact]
+    public void ReadFile_TextAsOneDocument_KeepsTheWholeFile()
+    {
+        var file = Write("whole.txt", "a\n\nb\n");
+        var reader = new DocumentReader(new DataOptions { TextDocuments = TextDocuments.File });
+
+        Assert.Equal("a\n\nb\n", reader.ReadFile(file).Single().Segments.Single().Text);
+    }
 }

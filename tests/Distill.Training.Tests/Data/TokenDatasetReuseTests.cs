@@ -70,6 +70,20 @@ public sealed class TokenDatasetReuseTests : DatasetTestFolder
     }
 
     [Fact]
+    public void Build_OtherWayOfCuttingTextIntoDocuments_Rebuilds()
+    {
+        var input = WriteCorpus();
+        var first = Build([input], Output(), s_options);
+
+        var separated = Build([input], Output(), s_options with { DocumentSeparator = "%" });
+        var whole = Build([input], Output(), s_options with { TextDocuments = TextDocuments.File });
+
+        Assert.False(separated.Reused);
+        Assert.False(whole.Reused);
+        Assert.Equal(3, new[] { first.Index.Key, separated.Index.Key, whole.Index.Key }.Distinct().Count());
+    }
+
+    [Fact]
     public void Build_OtherBlockSize_RebuildsAndRemovesTheOldShards()
     {
         var input = WriteCorpus();

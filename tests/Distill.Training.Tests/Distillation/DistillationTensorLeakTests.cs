@@ -1,12 +1,12 @@
 using Distill.Contracts.Methods;
 using Distill.Torch;
-using Distill.Training.Tests.Trainers;
+using Distill.Training.Distillation;
 using static Distill.Training.Tests.Distillation.TinyDistillation;
 
 namespace Distill.Training.Tests.Distillation;
 
-/// <summary>Runs alone (see <see cref="IsolatedTensorCount"/>).</summary>
-[Collection(nameof(IsolatedTensorCount))]
+/// <summary>Runs alone (see <see cref="LiveTensors"/>).</summary>
+[Collection(LiveTensors.Collection)]
 public sealed class DistillationTensorLeakTests
 {
     [Theory]
@@ -21,6 +21,7 @@ public sealed class DistillationTensorLeakTests
         using var batch = Batch();
         var parameters = objective.TrainableModules.SelectMany(m => m.Module.Parameters()).ToArray();
         var counts = new List<long>();
+        LiveTensors.Settle();
 
         for (var i = 0; i < 4; i++)
         {
@@ -33,5 +34,20 @@ public sealed class DistillationTensorLeakTests
         }
 
         Assert.All(counts, c => Assert.Equal(counts[0], c));
+    }
+
+    [Fact]
+    public void AtkdLoss_ChunkedFlow_LeaksNoTensors()
+    {
+        var before = LiveTensors.Settle();
+        using (TensorScope.Begin())
+        {
+            var student = Tensor.Randn([2, 6, 7]);
+            student.RequiresGrad = true;
+            var teacher = Tensor.Randn([2, 6, 7]);
+            var targets = Tensor.FromArray([1L, 2L, 3L, -100L, 4L, 5L, 6L, 0L, 1L, 2L, -100L, 3L], 2, 6);
+            Atkd.Loss(student, teacher, targets).Backward();
+        }
+        Assert.Equal(before, TorchRuntime.LiveTensorCount);
     }
 }

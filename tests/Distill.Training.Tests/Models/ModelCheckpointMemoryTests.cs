@@ -4,7 +4,7 @@ using Distill.Training.Models;
 namespace Distill.Training.Tests.Models;
 
 /// <summary>Loading streams tensors into the parameters and leaves nothing behind, also when it fails.</summary>
-[Collection(LiveTensorCounting.Name)]
+[Collection(LiveTensors.Collection)]
 public sealed class ModelCheckpointMemoryTests : ModelTestFolder
 {
     private string WriteGpt2(string name, Func<Dictionary<string, Tensor>, Dictionary<string, Tensor>>? edit = null)
@@ -19,7 +19,7 @@ public sealed class ModelCheckpointMemoryTests : ModelTestFolder
     public void Load_ThenDispose_HoldsOnlyTheParametersAndLeavesNoLiveTensors()
     {
         var folder = WriteGpt2("gpt2");
-        var before = TorchRuntime.LiveTensorCount;
+        var before = LiveTensors.Settle();
 
         var model = ModelCheckpoint.Load(folder);
         var parameters = model.NamedParameters().Count();
@@ -34,7 +34,7 @@ public sealed class ModelCheckpointMemoryTests : ModelTestFolder
     public void Load_TiedHeadThatDiffers_FailsAndLeavesNoLiveTensors()
     {
         var folder = WriteGpt2("gpt2-bad-head", w => new Dictionary<string, Tensor>(w) { ["lm_head.weight"] = w["transformer.wte.weight"] + 1 });
-        var before = TorchRuntime.LiveTensorCount;
+        var before = LiveTensors.Settle();
 
         Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
 

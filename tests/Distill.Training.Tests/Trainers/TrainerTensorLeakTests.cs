@@ -3,8 +3,8 @@ using Distill.Training.Trainers;
 
 namespace Distill.Training.Tests.Trainers;
 
-/// <summary>Runs alone (see <see cref="IsolatedTensorCount"/>).</summary>
-[Collection(nameof(IsolatedTensorCount))]
+/// <summary>Runs alone (see <see cref="LiveTensors"/>).</summary>
+[Collection(LiveTensors.Collection)]
 public sealed class TrainerTensorLeakTests : TrainerTestFolder
 {
     [Fact]
@@ -14,7 +14,7 @@ public sealed class TrainerTensorLeakTests : TrainerTestFolder
         using var model = NewModel(Gpt2Config());
         var options = Options(8) with { CheckpointEvery = 2, EvaluateEvery = 3, EvaluationBatches = 2 };
         var counts = new List<long>();
-        var before = TorchRuntime.LiveTensorCount;
+        var before = LiveTensors.Settle();
 
         await Train(options, Store(), new LanguageModelingObjective(model, chunkTokens: 20), dataset, _ => counts.Add(TorchRuntime.LiveTensorCount));
 
