@@ -45,6 +45,7 @@ internal sealed class FakeServiceBusServer : IAsyncDisposable
     private readonly List<(int Status, string? Method)> _faults = [];
     private readonly TimeProvider _time;
     private readonly SocketsHttpHandler _handler;
+    private int _waitingReceives;
 
     private FakeServiceBusServer(WebApplication app, FakeServiceBusBroker broker, TimeProvider time)
     {
@@ -68,6 +69,9 @@ internal sealed class FakeServiceBusServer : IAsyncDisposable
 
     /// <summary>When set, bearer tokens are refused too (401), as with a namespace whose identity lacks a role.</summary>
     public bool RefuseBearerTokens { get; set; }
+
+    /// <summary>How many receives are long-polling now (their deadline already taken from the clock).</summary>
+    public int WaitingReceives => Volatile.Read(ref _waitingReceives);
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -318,7 +322,15 @@ internal sealed class FakeServiceBusServer : IAsyncDisposable
             }
             var wake = Broker.NextChange(entity!) is { } next && next < deadline ? next : deadline;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            await Task.WhenAny(Task.Delay(wake - now, _time, stop.Token), changed);
+            Interlocked.Increment(ref _waitingReceives);
+            try
+            {
+                await Task.WhenAny(Task.Delay(wake - now, _time, stop.Token), changed);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waitingReceives);
+            }
             await stop.CancelAsync();
             context.RequestAborted.ThrowIfCancellationRequested();
         }
