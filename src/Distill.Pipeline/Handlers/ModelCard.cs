@@ -183,7 +183,11 @@ public static class ModelCard
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+    /// <summary>Whole numbers with thousands separators (parameter counts, tokens), others to 4 significant digits.</summary>
+    private static string Number(double value) =>
+        double.IsFinite(value) && Math.Abs(value) < 1e15 && value == Math.Floor(value)
+            ? value.ToString("N0", CultureInfo.InvariantCulture)
+            : value.ToString("G4", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
