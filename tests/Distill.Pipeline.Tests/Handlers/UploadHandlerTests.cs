@@ -297,6 +297,22 @@ public sealed class UploadHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatch_InvalidUpload_IsCompletedOnceTheFailureIsRecorded()
+    {
+        var upload = TestUpload.Valid();
+        upload.Files.Remove("teacher/tokenizer.json");
+        await _harness.WriteUploadAsync("run-8", upload);
+        await _harness.NotifyAsync("run-8");
+
+        var outcome = await _harness.Handlers.ProcessNextAsync(PipelineTopology.UploadEventsQueue, TimeSpan.Zero, Cancel);
+
+        Assert.Equal(HandlerOutcome.Handled, outcome);
+        Assert.Equal(RunStatus.Failed, (await _harness.StateAsync("run-8")).Status);
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(await _harness.Bus.ReceiveAsync(PipelineTopology.UploadEventsQueue, TimeSpan.Zero, Cancel));
+    }
+
+    [Fact]
     public async Task HandleUpload_LogsInAScopeCarryingTheRunId()
     {
         await _harness.WriteUploadAsync("run-6", TestUpload.Valid());
