@@ -85,7 +85,8 @@ internal static class AzureBlobErrors
             {
                 { IfMatch: { } etag } => BlobStoreErrors.ETagMismatch(blob, etag),
                 { IfNoneMatch: { } etag } => BlobStoreErrors.ETagMatched(blob, etag),
-                _ => null,
+                _ => new BlobStoreException(BlobStoreErrorReason.ConditionNotMet, blob.Container, blob.Name, code,
+                    $"a condition of the request on blob '{blob.Name}' in container '{blob.Container}' failed"),
             },
             "BlobAlreadyExists" => BlobStoreErrors.AlreadyExists(blob),
             "LeaseIdMissing" => BlobStoreErrors.LeaseIdMissing(blob),

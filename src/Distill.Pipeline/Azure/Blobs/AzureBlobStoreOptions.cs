@@ -19,8 +19,8 @@ public sealed record AzureBlobStoreOptions
 
     /// <summary>
     /// The storage account, needed for Shared Key. When null it is taken from <see cref="ServiceUri"/>: the first
-    /// label of an Azure host name (<c>{account}.blob.core.windows.net</c>), or the first path segment of a loopback or
-    /// IP address endpoint (Azurite's path style).
+    /// label of an Azure host name (<c>{account}.blob.core.windows.net</c> or another cloud's suffix), or the first path
+    /// segment of a loopback or IP address endpoint (Azurite's path style). A custom domain needs it given.
     /// </summary>
     public string? AccountName { get; init; }
 
@@ -140,8 +140,9 @@ public sealed record AzureBlobStoreOptions
             var first = uri.AbsolutePath.Trim('/').Split('/')[0];
             return IsAccountName(first) ? first : null;
         }
-        var dot = uri.Host.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && IsAccountName(uri.Host[..dot]) ? uri.Host[..dot] : null;
+        // {account}.blob.core.windows.net, or another cloud's {account}.blob.{suffix}; a custom domain names no account.
+        var labels = uri.Host.Split('.');
+        return labels.Length > 2 && labels[1] == "blob" && IsAccountName(labels[0]) ? labels[0] : null;
     }
 
     /// <summary>Endpoints on an IP address or localhost carry the account in the path (Azurite, the storage emulator).</summary>
