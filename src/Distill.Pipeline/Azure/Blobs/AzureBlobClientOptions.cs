@@ -43,7 +43,10 @@ public sealed class AzureBlobClientOptions : ClientOptions
     /// <summary>The size of each staged block (Put Block) of a longer upload. Default 8 MiB.</summary>
     public int BlockSize { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>How many blocks of one upload are sent at once; the upload holds at most this many blocks plus one in memory. Default 4.</summary>
+    /// <summary>
+    /// How many blocks of one upload are sent at once. A staged upload holds at most this many blocks in memory, plus
+    /// the first <see cref="SingleUploadThreshold"/> bytes until they are cut into blocks. Default 4.
+    /// </summary>
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>How many blobs one List Blobs request asks for (maxresults), 1 to 5000. Default 5000.</summary>

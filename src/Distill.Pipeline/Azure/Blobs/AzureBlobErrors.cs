@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using Azure;
@@ -39,7 +40,7 @@ internal static class AzureBlobErrors
             BlobStoreErrorReason.ServiceUnavailable => " (after the client's retries)",
             _ => "",
         };
-        return new BlobStoreException(reason, context.Container, context.Blob?.Name, code.Length > 0 ? code : response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        return new BlobStoreException(reason, context.Container, context.Blob?.Name, code.Length > 0 ? code : response.Status.ToString(CultureInfo.InvariantCulture),
             $"Blob Storage refused the request for {what}: {response.Status} {shown}{detail}{hint}");
     }
 
@@ -106,7 +107,7 @@ internal static class AzureBlobErrors
     {
         // A 416 may say the blob's length as "Content-Range: bytes */{length}".
         if (response.Headers.TryGetValue("Content-Range", out var range) && range.LastIndexOf('/') is var slash and >= 0 &&
-            long.TryParse(range.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+            long.TryParse(range.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
         {
             return BlobStoreErrors.InvalidRange(blob, offset, length);
         }

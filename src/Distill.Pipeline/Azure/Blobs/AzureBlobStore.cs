@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -43,29 +42,11 @@ public sealed class AzureBlobStore : IBlobStore
         clientOptions ??= new AzureBlobClientOptions();
         clientOptions.Validate();
         _clientOptions = clientOptions;
-        _serviceUri = options.ServiceUri!;
-
+        // Validation guarantees the endpoint, and the account and key that Shared Key needs.
+        _serviceUri = options.ServiceUri ?? throw new ArgumentException("ServiceUri is required", nameof(options));
         timeProvider ??= TimeProvider.System;
 
-        // Per call: once, before the retry policy. Per retry: on every attempt, so each is dated and signed anew.
-        HttpPipelinePolicy[] perCall;
-        HttpPipelinePolicy[] perRetry;
-        switch (options.Authentication)
-        {
-            case AzureBlobAuthentication.SharedKey:
-                perCall = [];
-                perRetry = [new SharedKeyAuthenticationPolicy(options.ResolveAccountName()!, options.AccountKey!, timeProvider)];
-                break;
-            case AzureBlobAuthentication.SharedAccessSignature:
-                perCall = [new SasQueryPolicy(options.SasToken!)];
-                perRetry = [new DateHeaderPolicy(timeProvider)];
-                break;
-            default:
-                var credential = options.Credential ?? new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
-                perCall = [];
-                perRetry = [new DateHeaderPolicy(timeProvider), new BearerTokenAuthenticationPolicy(credential, StorageScope)];
-                break;
-        }
+        var (perCall, perRetry) = AuthenticationPolicies(options, timeProvider);
         _pipeline = HttpPipelineBuilder.Build(clientOptions, perCall, perRetry, new ResponseClassifier());
     }
 
@@ -89,14 +70,13 @@ public sealed class AzureBlobStore : IBlobStore
         options ??= s_defaultPutOptions;
         options.Validate();
 
-        // Read one byte past the threshold: content that fits goes in one Put Blob, longer content in blocks.
-        var first = new byte[_clientOptions.SingleUploadThreshold + 1];
-        var read = await content.ReadAtLeastAsync(first, first.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        // Read up to one byte past the threshold: content that fits goes in one Put Blob, longer content in blocks.
+        var (first, read) = await ReadPrefixAsync(content, _clientOptions.SingleUploadThreshold + 1, cancellationToken).ConfigureAwait(false);
         if (read <= _clientOptions.SingleUploadThreshold)
         {
             return await PutBlobAsync(blob, first.AsMemory(0, read), options, cancellationToken).ConfigureAwait(false);
         }
-        var source = new PrefixedStream(first, content);
+        var source = new PrefixedStream(first.AsMemory(0, read), content);
         await ThrowIfConditionsFailAsync(blob, options.Conditions, cancellationToken).ConfigureAwait(false);
         var upload = new AzureBlockUpload(this, blob, options, _clientOptions);
         return await upload.RunAsync(source, cancellationToken).ConfigureAwait(false);
@@ -159,7 +139,7 @@ public sealed class AzureBlobStore : IBlobStore
                 uri.AppendQuery("maxresults", _clientOptions.ListPageSize.ToString(CultureInfo.InvariantCulture));
                 uri.AppendQuery("include", "metadata");
                 var response = await SendAsync(message, new AzureBlobErrorContext(container, null), cancellationToken).ConfigureAwait(false);
-                page = AzureBlobListPage.Parse(response.ContentStream!, container);
+                page = AzureBlobListPage.Parse(response.Content.ToStream(), container);
             }
             foreach (var item in page.Items)
             {
@@ -292,6 +272,36 @@ public sealed class AzureBlobStore : IBlobStore
     internal static AzureBlobErrorContext ContextFor(BlobAddress blob, BlobConditions? conditions) =>
         AzureBlobErrorContext.For(blob) with { Conditions = conditions, LeaseId = conditions?.LeaseId };
 
+    /// <summary>
+    /// Reads <paramref name="content"/> until its end or <paramref name="limit"/> bytes, into a buffer that grows as
+    /// needed (a small blob costs a small buffer) or is sized from a seekable stream's length.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Count)> ReadPrefixAsync(Stream content, int limit, CancellationToken cancellationToken)
+    {
+        const int InitialSize = 64 * 1024;
+        // One byte more than a seekable stream holds, so that its end is seen without growing.
+        var size = content.CanSeek ? (int)Math.Min(limit, Math.Max(0, content.Length - content.Position) + 1) : Math.Min(limit, InitialSize);
+        var buffer = new byte[size];
+        var count = 0;
+        while (true)
+        {
+            var read = await content.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return (buffer, count);
+            }
+            count += read;
+            if (count == buffer.Length)
+            {
+                if (count == limit)
+                {
+                    return (buffer, count);
+                }
+                Array.Resize(ref buffer, (int)Math.Min(limit, 2L * buffer.Length));
+            }
+        }
+    }
+
     private async Task<BlobWriteResult> PutBlobAsync(BlobAddress blob, ReadOnlyMemory<byte> content, BlobPutOptions options, CancellationToken cancellationToken)
     {
         using var message = CreateMessage(RequestMethod.Put, blob.Container, blob.Name);
@@ -381,6 +391,23 @@ public sealed class AzureBlobStore : IBlobStore
         message.Request.Headers.SetValue("x-ms-lease-id", id);
         await SendAsync(message, AzureBlobErrorContext.For(blob) with { LeaseId = leaseId }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The policies that authenticate requests: per call ones run once, before the retry policy; per retry ones on
+    /// every attempt, so that each is dated and signed anew.
+    /// </summary>
+    private static (HttpPipelinePolicy[] PerCall, HttpPipelinePolicy[] PerRetry) AuthenticationPolicies(AzureBlobStoreOptions options, TimeProvider timeProvider) =>
+        options switch
+        {
+            { AccountKey: { } key } when options.ResolveAccountName() is { } account =>
+                ([], [new SharedKeyAuthenticationPolicy(account, key, timeProvider)]),
+            { SasToken: { } sas } =>
+                ([new SasQueryPolicy(sas)], [new DateHeaderPolicy(timeProvider)]),
+            _ =>
+                ([], [new DateHeaderPolicy(timeProvider), new BearerTokenAuthenticationPolicy(
+                    options.Credential ?? new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId }),
+                    StorageScope)]),
+        };
 
     /// <summary>Each '/'-separated segment percent-encoded (UTF-8), the separators kept: the path Blob Storage expects.</summary>
     internal static string EscapeBlobName(string name) =>

@@ -12,7 +12,7 @@ namespace Distill.Pipeline.Azure.Blobs;
 /// One staged write of a blob: reads the source a block at a time, uploads up to
 /// <see cref="AzureBlobClientOptions.MaxConcurrency"/> blocks at once (Put Block, each with the Content-MD5 of its
 /// bytes), then commits them in order with one Put Block List carrying the content type, metadata, conditions and the
-/// MD5 of the whole content. At most MaxConcurrency blocks (and the one being read) are in memory. The commit is
+/// MD5 of the whole content. At most MaxConcurrency blocks are in memory, the one being read included. The commit is
 /// the only step readers see: until it, the blob keeps its old content. The first failed block cancels the others
 /// and is what the upload throws; blocks left uncommitted are discarded by the service.
 /// </summary>
@@ -74,9 +74,9 @@ internal sealed class AzureBlockUpload(AzureBlobStore store, BlobAddress blob, B
                 }
             }
             if (error is OperationCanceledException && !cancellationToken.IsCancellationRequested &&
-                uploads.FirstOrDefault(u => u.IsFaulted && u.Exception!.InnerException is not OperationCanceledException) is { } cause)
+                uploads.Select(u => u.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
             {
-                ExceptionDispatchInfo.Throw(cause.Exception!.InnerException!);
+                ExceptionDispatchInfo.Throw(cause);
             }
             throw;
         }

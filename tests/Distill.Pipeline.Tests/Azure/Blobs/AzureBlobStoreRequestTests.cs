@@ -8,6 +8,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Distill.Pipeline.Azure.Blobs;
 using Distill.Pipeline.Storage;
+using Distill.Pipeline.Tests.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Distill.Pipeline.Tests.Azure.Blobs;
@@ -132,6 +133,34 @@ public sealed class AzureBlobStoreRequestTests
         Assert.Equal("\"0x8DC1\"", commit.Header("If-Match"));
         Assert.Equal(LeaseId, commit.Header("x-ms-lease-id"));
         Assert.Equal("\"0x8DC2\"", written.ETag);
+    }
+
+    [Theory]
+    [InlineData(99, false, 1)]
+    [InlineData(100, false, 1)]
+    [InlineData(101, false, 4)]
+    [InlineData(100, true, 1)]
+    [InlineData(101, true, 4)]
+    [InlineData(250_000, false, 6)]
+    public async Task Put_AtTheThreshold_SwitchesFromOnePutBlobToBlocks(int length, bool seekable, int requests)
+    {
+        var service = new FakeBlobService(request => request.Query("comp") == "block" ? FakeBlobService.Answer(201) : FakeBlobService.Written());
+        var options = service.ClientOptions();
+        // The long case reads past the first 64 KiB of its growing first buffer before it knows it needs blocks.
+        options.SingleUploadThreshold = length >= 1000 ? 200_000 : 100;
+        options.BlockSize = length >= 1000 ? 50_000 : 40;
+        var store = new AzureBlobStore(SharedKey, options);
+        Stream content = seekable ? new MemoryStream(PatternStream.Slice(0, length, seed: 5)) : new PatternStream(length, seed: 5);
+
+        await store.PutAsync(s_blob, content, null, Ct);
+
+        // Blocks: ceil(length / BlockSize) of them, then the block list.
+        Assert.Equal(requests, service.Requests.Count);
+        var sent = requests == 1
+            ? service.Requests[0].Body
+            : XDocument.Parse(service.Requests[^1].BodyText).Root!.Elements("Latest")
+                .SelectMany(id => service.Requests.Single(r => r.Query("blockid") == id.Value).Body).ToArray();
+        Assert.Equal(PatternStream.Slice(0, length, seed: 5), sent);
     }
 
     [Fact]
