@@ -52,7 +52,8 @@ public sealed class AzureBlobClientOptions : ClientOptions
     /// <summary>How many blobs one List Blobs request asks for (maxresults), 1 to 5000. Default 5000.</summary>
     public int ListPageSize { get; set; } = MaxListPageSize;
 
-    internal void Validate()
+    /// <summary>The transfer sizes, or an <see cref="ArgumentException"/> listing every one out of range.</summary>
+    internal AzureBlobTransferSizes ValidatedSizes()
     {
         var problems = new List<string>();
         if (SingleUploadThreshold is < 1 or > MaxBufferSize)
@@ -75,5 +76,6 @@ public sealed class AzureBlobClientOptions : ClientOptions
         {
             throw new ArgumentException($"Azure blob client options are invalid: {string.Join("; ", problems)}");
         }
+        return new AzureBlobTransferSizes(SingleUploadThreshold, BlockSize, MaxConcurrency, ListPageSize);
     }
 }

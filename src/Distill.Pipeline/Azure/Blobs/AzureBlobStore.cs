@@ -32,7 +32,7 @@ public sealed class AzureBlobStore : IBlobStore
 
     private readonly HttpPipeline _pipeline;
     private readonly Uri _serviceUri;
-    private readonly AzureBlobClientOptions _clientOptions;
+    private readonly AzureBlobTransferSizes _sizes;
 
     /// <summary>A store on the account <paramref name="options"/> name, sending through a pipeline built from <paramref name="clientOptions"/>.</summary>
     public AzureBlobStore(AzureBlobStoreOptions options, AzureBlobClientOptions? clientOptions = null, TimeProvider? timeProvider = null)
@@ -40,8 +40,7 @@ public sealed class AzureBlobStore : IBlobStore
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
         clientOptions ??= new AzureBlobClientOptions();
-        clientOptions.Validate();
-        _clientOptions = clientOptions;
+        _sizes = clientOptions.ValidatedSizes();
         // Validation guarantees the endpoint, and the account and key that Shared Key needs.
         _serviceUri = options.ServiceUri ?? throw new ArgumentException("ServiceUri is required", nameof(options));
         timeProvider ??= TimeProvider.System;
@@ -71,14 +70,14 @@ public sealed class AzureBlobStore : IBlobStore
         options.Validate();
 
         // Read up to one byte past the threshold: content that fits goes in one Put Blob, longer content in blocks.
-        var (first, read) = await ReadPrefixAsync(content, _clientOptions.SingleUploadThreshold + 1, cancellationToken).ConfigureAwait(false);
-        if (read <= _clientOptions.SingleUploadThreshold)
+        var (first, read) = await ReadPrefixAsync(content, _sizes.SingleUploadThreshold + 1, cancellationToken).ConfigureAwait(false);
+        if (read <= _sizes.SingleUploadThreshold)
         {
             return await PutBlobAsync(blob, first.AsMemory(0, read), options, cancellationToken).ConfigureAwait(false);
         }
         var source = new PrefixedStream(first.AsMemory(0, read), content);
         await ThrowIfConditionsFailAsync(blob, options.Conditions, cancellationToken).ConfigureAwait(false);
-        var upload = new AzureBlockUpload(this, blob, options, _clientOptions);
+        var upload = new AzureBlockUpload(this, blob, options, _sizes);
         return await upload.RunAsync(source, cancellationToken).ConfigureAwait(false);
     }
 
@@ -136,7 +135,7 @@ public sealed class AzureBlobStore : IBlobStore
                 {
                     uri.AppendQuery("marker", marker);
                 }
-                uri.AppendQuery("maxresults", _clientOptions.ListPageSize.ToString(CultureInfo.InvariantCulture));
+                uri.AppendQuery("maxresults", _sizes.ListPageSize.ToString(CultureInfo.InvariantCulture));
                 uri.AppendQuery("include", "metadata");
                 var response = await SendAsync(message, new AzureBlobErrorContext(container, null), cancellationToken).ConfigureAwait(false);
                 page = AzureBlobListPage.Parse(response.Content.ToStream(), container);

@@ -16,7 +16,7 @@ namespace Distill.Pipeline.Azure.Blobs;
 /// the only step readers see: until it, the blob keeps its old content. The first failed block cancels the others
 /// and is what the upload throws; blocks left uncommitted are discarded by the service.
 /// </summary>
-internal sealed class AzureBlockUpload(AzureBlobStore store, BlobAddress blob, BlobPutOptions options, AzureBlobClientOptions clientOptions)
+internal sealed class AzureBlockUpload(AzureBlobStore store, BlobAddress blob, BlobPutOptions options, AzureBlobTransferSizes sizes)
 {
     // Block ids are unique to this upload, so that a concurrent writer's uncommitted blocks never mix with ours, and
     // all of one length (Blob Storage wants every block id of a blob the same length).
@@ -28,14 +28,14 @@ internal sealed class AzureBlockUpload(AzureBlobStore store, BlobAddress blob, B
         var uploads = new List<Task>();
         var buffers = new ConcurrentBag<byte[]>();
         using var wholeMd5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        using var slots = new SemaphoreSlim(clientOptions.MaxConcurrency);
+        using var slots = new SemaphoreSlim(sizes.MaxConcurrency);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             while (true)
             {
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                var buffer = buffers.TryTake(out var free) ? free : new byte[clientOptions.BlockSize];
+                var buffer = buffers.TryTake(out var free) ? free : new byte[sizes.BlockSize];
                 var count = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, failed.Token).ConfigureAwait(false);
                 if (count == 0)
                 {
@@ -45,7 +45,7 @@ internal sealed class AzureBlockUpload(AzureBlobStore store, BlobAddress blob, B
                 if (blockIds.Count == AzureBlobClientOptions.MaxBlockCount)
                 {
                     throw new ArgumentException(
-                        $"the content for blob '{blob.Name}' in container '{blob.Container}' needs more than {AzureBlobClientOptions.MaxBlockCount} blocks of {clientOptions.BlockSize} bytes; raise AzureBlobClientOptions.BlockSize",
+                        $"the content for blob '{blob.Name}' in container '{blob.Container}' needs more than {AzureBlobClientOptions.MaxBlockCount} blocks of {sizes.BlockSize} bytes; raise AzureBlobClientOptions.BlockSize",
                         nameof(source));
                 }
                 wholeMd5.AppendData(buffer, 0, count);
