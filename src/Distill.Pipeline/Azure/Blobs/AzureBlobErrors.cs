@@ -44,7 +44,10 @@ internal static class AzureBlobErrors
             $"Blob Storage refused the request for {what}: {response.Status} {shown}{detail}{hint}");
     }
 
-    /// <summary>The pipeline gave up on a request that never got a response (network failure or timeout, after its retries).</summary>
+    /// <summary>
+    /// The pipeline gave up on a request that never got a response (network failure or timeout, after its retries).
+    /// With no response there is no Azure error code: the exception's is <c>ServiceUnreachable</c>.
+    /// </summary>
     public static BlobStoreException Unreachable(AzureBlobErrorContext context, Exception error)
     {
         var what = context.Blob is { } blob
