@@ -46,7 +46,10 @@ public sealed partial class BlobCheckpointStore : ICheckpointStore
         Directory.CreateDirectory(_workRoot);
     }
 
-    /// <summary>The trainer state of the newest checkpoint this store saved (cumulative training time and tokens); null before the first save.</summary>
+    /// <summary>
+    /// The trainer state (<c>trainer-state.json</c>: cumulative training time and tokens) of the newest checkpoint this store
+    /// saved; null before the first save.
+    /// </summary>
     public TrainerState? LastSaved { get; private set; }
 
     public string CreateWorkFolder()
@@ -63,7 +66,7 @@ public sealed partial class BlobCheckpointStore : ICheckpointStore
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
         var what = string.Create(CultureInfo.InvariantCulture, $"saving the checkpoint of step {step} to {_checkpoints}");
         _fence.ThrowIfTripped(what);
-        var state = TrainerCheckpoint.ReadState(stagedFolder);
+        var state = File.Exists(Path.Join(stagedFolder, TrainerCheckpoint.StateFileName)) ? TrainerCheckpoint.ReadState(stagedFolder) : null;
         var name = string.Create(CultureInfo.InvariantCulture, $"{CheckpointPrefix}{step:D9}-{Guid.NewGuid().ToString("N")[..8]}");
         var folder = _checkpoints.Child(name);
         foreach (var file in Directory.EnumerateFiles(stagedFolder).Order(StringComparer.Ordinal))
