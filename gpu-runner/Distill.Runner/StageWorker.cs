@@ -101,10 +101,16 @@ public sealed partial class StageWorker
         var idleSince = _time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
+            var wait = _options.ReceiveWait;
+            if (idleExit is { } limit)
+            {
+                var left = limit - _time.GetElapsedTime(idleSince);
+                wait = left <= TimeSpan.Zero ? TimeSpan.Zero : left < wait ? left : wait;
+            }
             StageOutcome? outcome;
             try
             {
-                outcome = await ProcessNextAsync(_options.ReceiveWait, cancellationToken).ConfigureAwait(false);
+                outcome = await ProcessNextAsync(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -156,20 +162,14 @@ public sealed partial class StageWorker
                 Kind = WorkerActivityKind.Settled,
                 MessageId = message.MessageId,
                 Outcome = StageOutcome.Rejected,
-                Message = $"not a stage command, abandoned until the bus dead-letters it: {problem}",
+                Message = $"not a stage command ({problem}); abandoned until the bus dead-letters it",
             });
             return StageOutcome.Rejected;
         }
         var scope = new StageScope(command.RunId, command.Stage, command.Attempt, message.MessageId);
-        using var logScope = _logger.BeginScope(new Dictionary<string, object>
-        {
-            ["RunId"] = command.RunId,
-            ["Stage"] = command.Stage,
-            ["Attempt"] = command.Attempt,
-            ["MessageId"] = message.MessageId,
-        });
+        using var logScope = _logger.BeginScope("run {RunId} stage {Stage} attempt {Attempt}", command.RunId, command.Stage, command.Attempt);
         LogReceived(_logger, command.RunId, command.Stage, command.Attempt, message.DeliveryCount);
-        Report(scope.Activity(_time, WorkerActivityKind.Received, string.Create(CultureInfo.InvariantCulture, $"received (delivery {message.DeliveryCount})")));
+        Report(scope.Activity(_time, WorkerActivityKind.Received, string.Create(CultureInfo.InvariantCulture, $"delivery {message.DeliveryCount}")));
         var (outcome, text) = await ProcessCommandAsync(message, command, scope, shutdown).ConfigureAwait(false);
         Report(scope.Activity(_time, WorkerActivityKind.Settled, text, outcome));
         return outcome;
@@ -203,7 +203,7 @@ public sealed partial class StageWorker
         {
             LogBusy(_logger, _options.BusyRedeliveryDelay);
             await SettleAsync(() => _bus.AbandonAsync(message, _options.BusyRedeliveryDelay, CancellationToken.None)).ConfigureAwait(false);
-            return (StageOutcome.Busy, $"another runner holds the stage's lease; abandoned for {Reports.MarkdownReport.FormatDuration(_options.BusyRedeliveryDelay)}");
+            return (StageOutcome.Busy, $"another runner holds the stage's lease; back on the queue in {Reports.MarkdownReport.FormatDuration(_options.BusyRedeliveryDelay)}");
         }
         await using (guard.ConfigureAwait(false))
         {
@@ -253,7 +253,7 @@ public sealed partial class StageWorker
                 await guard.ReleaseAsync().ConfigureAwait(false);
                 await SettleAsync(() => _bus.CompleteAsync(message, CancellationToken.None)).ConfigureAwait(false);
                 LogDuplicate(_logger, e.Message);
-                return (StageOutcome.Duplicate, $"not started, completed without work: {e.Message}");
+                return (StageOutcome.Duplicate, $"without work: {e.Message}");
             }
             fence.ThrowIfTripped("publishing stage.started");
             await _events.PublishAsync(new StageStarted
@@ -264,10 +264,17 @@ public sealed partial class StageWorker
                 Runner = _options.RunnerId,
                 ResumedFromStep = resumedFrom,
             }, token).ConfigureAwait(false);
-            LogStarted(_logger, _options.RunnerId, resumedFrom, device.ToString());
+            if (resumedFrom is { } resumedStep)
+            {
+                LogResumed(_logger, _options.RunnerId, device.ToString(), resumedStep);
+            }
+            else
+            {
+                LogStarted(_logger, _options.RunnerId, device.ToString());
+            }
             Report(scope.Activity(_time, WorkerActivityKind.Started, resumedFrom is { } step
-                ? string.Create(CultureInfo.InvariantCulture, $"started on {_options.RunnerId} ({device}), resuming from the checkpoint of step {step}")
-                : $"started on {_options.RunnerId} ({device})"));
+                ? string.Create(CultureInfo.InvariantCulture, $"on {_options.RunnerId} ({device}), resuming from the checkpoint of step {step}")
+                : $"on {_options.RunnerId} ({device})"));
 
             progress = new StageProgressReporter(scope, _events, _states, fence, _options.ProgressInterval, _time, _logger, _activity);
             var context = new StageContext(command, manifest, running, _blobs, _cache, fence, work, device, progress, _time, _logger);
@@ -291,7 +298,7 @@ public sealed partial class StageWorker
             await guard.ReleaseAsync().ConfigureAwait(false);
             var elapsed = _time.GetElapsedTime(started);
             LogCompleted(_logger, elapsed.TotalSeconds);
-            return (StageOutcome.Completed, $"completed in {Reports.MarkdownReport.FormatDuration(elapsed)}{Describe(result.Metrics)}");
+            return (StageOutcome.Completed, $"in {Reports.MarkdownReport.FormatDuration(elapsed)}{Describe(result.Metrics)}");
         }
         catch (Exception e) when (IsHandled(e))
         {
@@ -357,7 +364,7 @@ public sealed partial class StageWorker
         }
         await _bus.CompleteAsync(message, CancellationToken.None).ConfigureAwait(false);
         LogDuplicate(_logger, reason);
-        return $"completed without work: {reason}";
+        return $"without work: {reason}";
     }
 
     /// <summary>The manifest from the upload, checked against the command (and the command against the run), and the run state.</summary>
@@ -428,7 +435,7 @@ public sealed partial class StageWorker
         {
             await guard.ReleaseAsync().ConfigureAwait(false);
         }
-        return (StageOutcome.Failed, "failed (bad input, not retried): " + string.Join("; ", reasons));
+        return (StageOutcome.Failed, string.Join("; ", reasons) + " (bad input, not retried)");
     }
 
     /// <summary>An error before the lease was taken: bad input fails the stage, shutdown and anything else abandon the message.</summary>
@@ -453,7 +460,7 @@ public sealed partial class StageWorker
         }
         await SettleAsync(() => _bus.AbandonAsync(message, _options.TransientRedeliveryDelay, CancellationToken.None)).ConfigureAwait(false);
         return (StageOutcome.Transient, string.Create(CultureInfo.InvariantCulture,
-            $"abandoned for a redelivery in {Reports.MarkdownReport.FormatDuration(_options.TransientRedeliveryDelay)} (delivery {message.DeliveryCount}) after {error.GetType().Name}: {error.Message}"));
+            $"{error.GetType().Name}: {error.Message}; back on the queue in {Reports.MarkdownReport.FormatDuration(_options.TransientRedeliveryDelay)} (delivery {message.DeliveryCount} of at most {PipelineTopology.StageMaxDeliveryCount})"));
     }
 
     /// <summary>Shutting down: the checkpoint is saved; abandon at once so that another runner resumes it; release the lease.</summary>
@@ -466,8 +473,8 @@ public sealed partial class StageWorker
         }
         await SettleAsync(() => _bus.AbandonAsync(message, TimeSpan.Zero, CancellationToken.None)).ConfigureAwait(false);
         return (StageOutcome.Interrupted, step is { } s
-            ? string.Create(CultureInfo.InvariantCulture, $"stopped for shutdown after the checkpoint of step {s}; abandoned for another runner")
-            : "stopped for shutdown; abandoned for another runner");
+            ? string.Create(CultureInfo.InvariantCulture, $"stopped for shutdown after the checkpoint of step {s}; back on the queue for another runner")
+            : "stopped for shutdown; back on the queue for another runner");
     }
 
     /// <summary>
@@ -585,8 +592,11 @@ public sealed partial class StageWorker
     [LoggerMessage(Level = LogLevel.Information, Message = "Another runner holds the stage's lease; abandoned for {Delay}")]
     private static partial void LogBusy(ILogger logger, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Started on {RunnerId} ({Device}), resuming from step {ResumedFromStep}")]
-    private static partial void LogStarted(ILogger logger, string runnerId, long? resumedFromStep, string device);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started on {RunnerId} ({Device})")]
+    private static partial void LogStarted(ILogger logger, string runnerId, string device);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started on {RunnerId} ({Device}), resuming from the checkpoint of step {Step}")]
+    private static partial void LogResumed(ILogger logger, string runnerId, string device, long step);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Completed in {Seconds:F1} s")]
     private static partial void LogCompleted(ILogger logger, double seconds);
@@ -600,7 +610,7 @@ public sealed partial class StageWorker
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped without publishing: {Reason}")]
     private static partial void LogFenced(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped for shutdown at step {Step}; abandoned for another runner")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped for shutdown (checkpoint at step {Step}); the message is back on the queue for another runner")]
     private static partial void LogInterrupted(ILogger logger, long? step);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling the message failed; the bus delivers it again when its lock expires")]

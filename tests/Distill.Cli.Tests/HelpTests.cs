@@ -15,6 +15,7 @@ public sealed class HelpTests
             ("eval", "Evaluate a model"),
             ("generate", "Continue a prompt"),
             ("tokenize", "Print the token ids"),
+            ("worker", "Run stages from the local store's queue"),
         })
         {
             Assert.Matches($@"(?m)^\s+{verb}\b.*\s{{2,}}{description}", run.Output);

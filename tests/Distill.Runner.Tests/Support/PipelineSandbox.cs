@@ -23,11 +23,14 @@ public sealed class PipelineSandbox : IAsyncDisposable
 {
     private readonly FolderBlobStore _folderStore;
     private readonly SqliteMessageBus _bus;
+    private readonly bool _keep;
 
-    public PipelineSandbox(TinyModels models)
+    /// <param name="root">A folder to keep the pipeline in (not deleted afterwards, for a look by hand); a new temporary one when null.</param>
+    public PipelineSandbox(TinyModels models, string? root = null)
     {
         Models = models;
-        Root = Directory.CreateTempSubdirectory("distill-runner-").FullName;
+        _keep = root is not null;
+        Root = root ?? Directory.CreateTempSubdirectory("distill-runner-").FullName;
         _folderStore = new FolderBlobStore(Path.Join(Root, "blobs"), TimeProvider.System);
         Blobs = new HookedBlobStore(_folderStore);
         _bus = new SqliteMessageBus(Path.Join(Root, "bus.db"), PipelineTopology.Create(), TimeProvider.System);
@@ -192,6 +195,10 @@ public sealed class PipelineSandbox : IAsyncDisposable
     {
         await _bus.DisposeAsync();
         _folderStore.Dispose();
+        if (_keep)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(Root, recursive: true);

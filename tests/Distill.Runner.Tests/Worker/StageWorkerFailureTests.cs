@@ -81,7 +81,7 @@ public sealed class StageWorkerFailureTests(TinyModels models)
 
         Assert.Equal(2, failures);
         Assert.Contains(activities, a => a is { Kind: WorkerActivityKind.Settled, Outcome: StageOutcome.Transient } && a.Message.Contains("the connection was reset", StringComparison.Ordinal));
-        Assert.Contains(activities, a => a.Kind == WorkerActivityKind.Received && a.Message == "received (delivery 2)");
+        Assert.Contains(activities, a => a.Kind == WorkerActivityKind.Received && a.Message == "delivery 2");
         Assert.Single(await sandbox.EventsAsync<StageCompleted>("flaky"));
     }
 

@@ -50,7 +50,7 @@ public sealed class StageWorkerResumeTests(TinyModels models)
         var resuming = sandbox.Worker("runner-3", activity: messages.Enqueue);
         Assert.Equal(StageOutcome.Completed, await resuming.ProcessNextAsync(TimeSpan.Zero, ct));
         Assert.Contains(messages, m => m.Kind == WorkerActivityKind.Started && m.Message.Contains("resuming from the checkpoint of step", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Kind == WorkerActivityKind.Received && m.Message == "received (delivery 2)");
+        Assert.Contains(messages, m => m.Kind == WorkerActivityKind.Received && m.Message == "delivery 2");
         Assert.Equal("runner-3", (await sandbox.StateAsync("resumed")).Stage(StageNames.Distill).Runner);
 
         var straight = await TensorBytesAsync(sandbox, "straight");
