@@ -116,7 +116,7 @@ public sealed partial class StageWorker
             {
                 break;
             }
-            catch (MessagingException e) when (e.Reason == MessagingErrorReason.General)
+            catch (Exception e) when (e is MessagingException { Reason: MessagingErrorReason.General } or System.Data.Common.DbException or IOException)
             {
                 // The bus is unavailable for a moment (a busy database, a network fault): try again shortly.
                 LogReceiveFailed(_logger, e);

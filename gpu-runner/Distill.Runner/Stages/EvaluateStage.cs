@@ -19,6 +19,9 @@ namespace Distill.Runner.Stages;
 /// </summary>
 public sealed class EvaluateStage : IStageExecutor
 {
+    /// <summary>The name the report folder has among the stage's artifacts (<c>runs/{runId}/report</c>).</summary>
+    public const string ReportArtifact = "report";
+
     /// <summary>Tokens each model writes per prompt in the report's samples (greedy).</summary>
     public const int SampleTokens = 32;
 
@@ -104,7 +107,7 @@ public sealed class EvaluateStage : IStageExecutor
 
             var location = BlobPaths.Report(context.RunId);
             await BlobFolders.UploadAsync(context.Blobs, folder, location, context.Fence, cancellationToken).ConfigureAwait(false);
-            return StageResult.Done(comparison.ToMetrics(), new Dictionary<string, string>(StringComparer.Ordinal) { ["report"] = location.ToString() });
+            return StageResult.Done(comparison.ToMetrics(), new Dictionary<string, string>(StringComparer.Ordinal) { [ReportArtifact] = location.ToString() });
         }
     }
 

@@ -84,7 +84,7 @@ public sealed class ChartRendererTests
     }
 
     [Fact]
-    public void LossCurves_Histories_GiveATrainingLineAndAValidationLinePerStage()
+    public void LossCurves_Histories_GiveAnObjectiveLineAndAValidationLinePerStage()
     {
         var histories = new[]
         {
@@ -94,7 +94,7 @@ public sealed class ChartRendererTests
 
         var chart = LossCurves.Chart(histories);
 
-        Assert.Equal(["ted-teacher-filters: training loss", "distill: training loss", "distill: validation loss"], chart.Series.Select(s => s.Name));
+        Assert.Equal(["ted-teacher-filters: training objective", "distill: training objective", "distill: validation cross-entropy"], chart.Series.Select(s => s.Name));
         Assert.Equal([2.0], chart.Series[2].X);
         Assert.Equal([3.2], chart.Series[2].Y);
         Assert.True(chart.IntegerX);
