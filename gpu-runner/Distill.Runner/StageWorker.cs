@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Distill.Contracts.Events;
@@ -567,7 +566,6 @@ public sealed partial class StageWorker
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A leftover work folder is reset by the next stage that uses it.
-            Debug.WriteLine($"could not delete {folder}: {e.Message}");
         }
     }
 

@@ -21,6 +21,14 @@ namespace Distill.Runner.Tests.Support;
 /// </summary>
 public sealed class PipelineSandbox : IAsyncDisposable
 {
+    private static readonly Dictionary<Type, string> s_eventTypes = new()
+    {
+        [typeof(StageStarted)] = DistillEventTypes.StageStarted,
+        [typeof(StageProgressed)] = DistillEventTypes.StageProgress,
+        [typeof(StageCompleted)] = DistillEventTypes.StageCompleted,
+        [typeof(StageFailed)] = DistillEventTypes.StageFailed,
+    };
+
     private readonly FolderBlobStore _folderStore;
     private readonly SqliteMessageBus _bus;
     private readonly bool _keep;
@@ -211,12 +219,4 @@ public sealed class PipelineSandbox : IAsyncDisposable
 
     private async Task PutAsync(BlobLocation location, byte[] content) =>
         await Store.PutAsync(new BlobAddress(location.Container, location.Name), new MemoryStream(content), null, CancellationToken.None);
-
-    private static readonly Dictionary<Type, string> s_eventTypes = new()
-    {
-        [typeof(StageStarted)] = DistillEventTypes.StageStarted,
-        [typeof(StageProgressed)] = DistillEventTypes.StageProgress,
-        [typeof(StageCompleted)] = DistillEventTypes.StageCompleted,
-        [typeof(StageFailed)] = DistillEventTypes.StageFailed,
-    };
 }
