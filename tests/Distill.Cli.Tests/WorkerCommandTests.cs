@@ -43,6 +43,18 @@ public sealed class WorkerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Worker_WithoutARunnerId_RemovesItsFolderWhenItStops()
+    {
+        await QueueCompletedPrepareAsync("run9");
+
+        var run = await CommandRun.RunAsync(["worker", "--store", _store, "--once"]);
+
+        Assert.Equal(DistillCommandLine.Ok, run.ExitCode);
+        Assert.Contains("run9/prepare#1 duplicate", run.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(_store, "runners")));
+    }
+
+    [Fact]
     public async Task Worker_Json_PrintsOneObjectPerLine()
     {
         await QueueCompletedPrepareAsync("run8");

@@ -21,14 +21,44 @@ public static class LocalWorker
         };
     }
 
-    /// <summary>Opens the store and runs a worker on it until <paramref name="cancellationToken"/> is cancelled (or as <paramref name="once"/> and <paramref name="idleExit"/> say).</summary>
-    public static async Task<int> RunAsync(string store, StageWorkerOptions options, bool once, TimeSpan? idleExit, ILoggerFactory loggers,
+    /// <summary>
+    /// Opens the store and runs a worker on it until <paramref name="cancellationToken"/> is cancelled (or as
+    /// <paramref name="once"/> and <paramref name="idleExit"/> say). Unless <paramref name="keepFolder"/>, the runner's
+    /// folder is deleted when it stops: a runner named after its process id never comes back to its cache.
+    /// </summary>
+    public static async Task<int> RunAsync(string store, StageWorkerOptions options, bool once, TimeSpan? idleExit, bool keepFolder, ILoggerFactory loggers,
         Action<WorkerActivity>? activity, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         var time = TimeProvider.System;
-        await using var local = LocalStore.Open(store, time);
-        var worker = new StageWorker(local.Bus, local.Blobs, options, time, loggers.CreateLogger<StageWorker>(), activity);
-        return await worker.RunAsync(once, idleExit, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var local = LocalStore.Open(store, time);
+            var worker = new StageWorker(local.Bus, local.Blobs, options, time, loggers.CreateLogger<StageWorker>(), activity);
+            return await worker.RunAsync(once, idleExit, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!keepFolder)
+            {
+                DeleteFolder(options.Folder);
+            }
+        }
+    }
+
+    private static void DeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a cache and leftovers: whoever cleans the store's runners folder removes it.
+        }
     }
 }

@@ -35,7 +35,9 @@ public static class RunnerProgram
         {
             var store = LocalStore.ResolveFolder(arguments.Store);
             var options = LocalWorker.Options(store, arguments.RunnerId, arguments.Folder);
-            await LocalWorker.RunAsync(store, options, arguments.Once, arguments.IdleExit, loggers, null, signals.Token).ConfigureAwait(false);
+            // A runner named by the operator keeps its cache for its next start; one named after its process never returns.
+            var keepFolder = arguments.RunnerId is not null || arguments.Folder is not null;
+            await LocalWorker.RunAsync(store, options, arguments.Once, arguments.IdleExit, keepFolder, loggers, null, signals.Token).ConfigureAwait(false);
             return 0;
         }
         catch (ArgumentException e)

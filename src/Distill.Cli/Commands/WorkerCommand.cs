@@ -51,8 +51,10 @@ internal static class WorkerCommand
             // Ctrl+C reaches the token already; a container's SIGTERM does here.
             using var signals = new ShutdownSignals(interrupt: false, cancellationToken);
             var seconds = parse.GetValue(idleExit);
-            await LocalWorker.RunAsync(folder, options, parse.GetValue(once), seconds is { } s ? TimeSpan.FromSeconds(s) : null, loggers, Print, signals.Token)
-                .ConfigureAwait(false);
+            // A runner named after its process (the default) never comes back to its cache: its folder goes when it stops.
+            var keepFolder = parse.GetValue(runnerId) is not null;
+            await LocalWorker.RunAsync(folder, options, parse.GetValue(once), seconds is { } s ? TimeSpan.FromSeconds(s) : null, keepFolder, loggers, Print,
+                signals.Token).ConfigureAwait(false);
             return DistillCommandLine.Ok;
         });
         return command;
