@@ -11,6 +11,7 @@ namespace Distill.Cli;
 [JsonSerializable(typeof(GenerateResult))]
 [JsonSerializable(typeof(SubmitResult))]
 [JsonSerializable(typeof(RunList))]
+[JsonSerializable(typeof(WorkerLine))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

@@ -51,6 +51,7 @@ public static class DistillCommandLine
             WatchCommand.Create(),
             StatusCommand.Create(),
             UpCommand.Create(),
+            WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
