@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Azure;
 using Distill.Pipeline.Messaging;
 using Distill.Pipeline.Storage;
 
@@ -24,6 +25,9 @@ public static class TransientFaults
             BlobStoreException blob => blob.Reason is not (BlobStoreErrorReason.InvalidName or BlobStoreErrorReason.InvalidRange or BlobStoreErrorReason.NameConflict),
             // An unknown entity is a deployment error and a message too large a bug; anything else is the bus being unreachable or busy.
             MessagingException bus => bus.Reason is MessagingErrorReason.General or MessagingErrorReason.MessageLockLost,
+            // An Azure service call outside the store and bus clients (the Event Grid publisher): no response, a timeout,
+            // throttling or a server error may pass; a refused or malformed request will not.
+            RequestFailedException azure => azure.Status is 0 or 408 or 429 or >= 500,
             IOException or TimeoutException or HttpRequestException or DbException => true,
             AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
             _ => false,
