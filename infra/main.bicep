@@ -39,7 +39,7 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 
-resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags
@@ -47,7 +47,7 @@ resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -58,7 +58,7 @@ module identity 'modules/identity.bicep' = {
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -70,7 +70,7 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -84,7 +84,7 @@ module storage 'modules/storage.bicep' = {
 
 module serviceBus 'modules/servicebus.bicep' = {
   name: 'servicebus'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -98,7 +98,7 @@ module serviceBus 'modules/servicebus.bicep' = {
 
 module eventGrid 'modules/eventgrid.bicep' = {
   name: 'eventgrid'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -113,7 +113,7 @@ module eventGrid 'modules/eventgrid.bicep' = {
 
 module registry 'modules/registry.bicep' = {
   name: 'registry'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -135,7 +135,7 @@ var distillSettings = [
 
 module functions 'modules/functions.bicep' = {
   name: 'functions'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -154,7 +154,7 @@ module functions 'modules/functions.bicep' = {
 
 module runner 'modules/runner.bicep' = {
   name: 'runner'
-  scope: resourceGroup
+  scope: rg
   params: {
     location: location
     tags: tags
@@ -178,7 +178,7 @@ module runner 'modules/runner.bicep' = {
 // Written to .azure/<env>/.env by azd; the README's commands read them with `azd env get-value`.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
-output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = runner.outputs.environmentName

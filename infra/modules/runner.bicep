@@ -48,7 +48,7 @@ var replicaResources = {
 var consumptionProfile = { name: 'Consumption', workloadProfileType: 'Consumption' }
 var gpuProfile = { name: 'gpu', workloadProfileType: runnerProfileType }
 
-resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
+resource managedEnvironment 'Microsoft.App/managedEnvironments@2025-01-01' = {
   name: environmentName
   location: location
   tags: tags
@@ -60,7 +60,7 @@ resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
 
 resource environmentLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'logs'
-  scope: environment
+  scope: managedEnvironment
   properties: {
     workspaceId: logAnalyticsId
     logs: [{ categoryGroup: 'allLogs', enabled: true }]
@@ -79,7 +79,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
     }
   }
   properties: {
-    environmentId: environment.id
+    environmentId: managedEnvironment.id
     workloadProfileName: profileName
     configuration: {
       triggerType: 'Event'
@@ -128,5 +128,5 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
   }
 }
 
-output environmentName string = environment.name
+output environmentName string = managedEnvironment.name
 output jobName string = job.name

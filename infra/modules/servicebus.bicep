@@ -106,7 +106,7 @@ resource evaluationStageFailed 'Microsoft.ServiceBus/namespaces/topics/subscript
   }
 }
 
-resource deployment 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+resource deploymentSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
   parent: pipelineEvents
   name: 'deployment'
   properties: {
@@ -119,7 +119,7 @@ resource deployment 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-0
 }
 
 resource deploymentPipelineCompleted 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = {
-  parent: deployment
+  parent: deploymentSubscription
   name: 'pipeline-completed'
   properties: {
     filterType: 'CorrelationFilter'
