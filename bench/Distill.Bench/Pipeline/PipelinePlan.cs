@@ -27,14 +27,14 @@ public sealed record PipelinePlan
     public int CheckpointRepeats { get; init; } = 5;
 
     /// <summary>Short runs (a few training steps) whose hand-offs give the latency samples, besides the demo-like run's.</summary>
-    public int LatencyRuns { get; init; } = 4;
+    public int LatencyRuns { get; init; } = 6;
 
     public int LatencyRunSteps { get; init; } = 4;
 
     /// <summary>The demo-like run: training steps, checkpoint and evaluation interval, validation blocks evaluated.</summary>
-    public int OverheadSteps { get; init; } = 300;
+    public int OverheadSteps { get; init; } = 450;
 
-    public int OverheadCheckpointEvery { get; init; } = 100;
+    public int OverheadCheckpointEvery { get; init; } = 150;
 
     public int OverheadEvaluationBlocks { get; init; } = 64;
 

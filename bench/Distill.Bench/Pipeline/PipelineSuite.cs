@@ -134,7 +134,7 @@ public static class PipelineSuite
                 var run = await harness.RunAsync(runFolder.Root, plan.RunTimeout, cancellationToken).ConfigureAwait(false);
                 timelines.Add(run);
                 overhead = Overhead(run, plan);
-                notes.Add(Invariant($"Overhead: one kd run of {plan.OverheadSteps} steps (batch {plan.BatchSize}, block {plan.BlockSize}, checkpoint and validation every {plan.OverheadCheckpointEvery} steps, {plan.OverheadEvaluationBlocks} evaluation blocks) from a {runFolder.TeacherParameters:N0}-parameter GPT-2 teacher to a 2-layer width-64 student, after the short runs (the process is warm, as a running `distill up` is)."));
+                notes.Add(Invariant($"Overhead: one kd run of {plan.OverheadSteps} steps (batch {plan.BatchSize}, block {plan.BlockSize}, checkpoint and validation every {plan.OverheadCheckpointEvery} steps, {plan.OverheadEvaluationBlocks} evaluation blocks) from a {runFolder.TeacherParameters:N0}-parameter GPT-2 teacher to a 2-layer width-64 student{(timelines.Count > 1 ? ", after the short runs (the process is warm, as a running `distill up` is)" : ", the process's first run (its first hand-off includes compiling the handlers' and runner's code)")}. Overhead = wall time − the executors' time: the hand-offs, the runner's work around each executor (lease, state, events, settling) and the gates and publication at the end."));
             }
         }
         if (timelines.Count > 0)
@@ -145,7 +145,7 @@ public static class PipelineSuite
                 latencies.Add(LatencyRow.Of($"{Describe(group.Key.From)} → {group.Key.To} stage.started", [.. group.Select(h => h.Milliseconds)]));
             }
             latencies.Add(LatencyRow.Of("every hand-off", [.. handoffs.Select(h => h.Milliseconds)]));
-            notes.Add(Invariant($"Latency: {timelines.Count} runs through LocalHandlerHost and one in-process StageWorker on one LocalStore; a hand-off goes from the event's publication time (the upload notification's send, or stage.completed's time) to the next stage's stage.started time, both stamped by the same clock. It covers the event's blob and bus message, the handler's receive, run-state update and stage command, the worker's receive, staleness check, lease, manifest check and state update. In one process a send wakes the receivers at once; across processes (`distill up` and `distill worker` apart) each of the two receives may wait up to the bus's 100 ms poll interval more."));
+            notes.Add(Invariant($"Latency: {timelines.Count} run{(timelines.Count == 1 ? "" : "s")} through LocalHandlerHost and one in-process StageWorker on one LocalStore; a hand-off goes from the event's publication time (the upload notification's send, or stage.completed's time) to the next stage's stage.started time, both stamped by the same clock. It covers the event's blob and bus message, the handler's receive, run-state update and stage command, the worker's receive, staleness check, lease, manifest check and state update. In one process a send wakes the receivers at once; across processes (`distill up` and `distill worker` apart) each of the two receives may wait up to the bus's 100 ms poll interval more."));
         }
         return overhead;
     }
