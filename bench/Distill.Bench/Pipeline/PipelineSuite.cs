@@ -61,7 +61,14 @@ public static class PipelineSuite
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(root, recursive: true);
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException e)
+            {
+                progress.WriteLine($"pipeline: could not delete {root}: {e.Message}");
+            }
         }
     }
 
