@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distill.Bench.Engine;
+using Distill.Bench.Pipeline;
 using Distill.Bench.Training;
 
 namespace Distill.Bench;
@@ -13,10 +14,11 @@ public static class BenchCommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Distill benchmarks: each suite runs Distill and a PyTorch peer in one run and prints them side by side.")
+        var root = new RootCommand("Distill benchmarks: each suite runs Distill and a peer (PyTorch, or the raw operations beneath the pipeline) in one run and prints them side by side.")
         {
             EngineCommand.Create(),
             TrainingCommand.Create(),
+            PipelineCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
