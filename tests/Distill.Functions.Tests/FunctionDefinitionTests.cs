@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Distill.Functions.Hosting;
 using Distill.Pipeline;
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Handlers;
 using Distill.Pipeline.Messaging;
 using Distill.TestSupport;
@@ -103,8 +104,8 @@ public sealed class FunctionDefinitionTests
     [Fact]
     public async Task FunctionJson_EachFolder_HasARouteTheAppServesAndEachRouteAFolder()
     {
-        await using var factory = new WebApplicationFactory<Program>();
-        var routes = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        await using var app = await FunctionsApp.StartAsync();
+        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Contains("POST") == true)
             .Select(e => e.RoutePattern.RawText?.TrimStart('/'))
@@ -112,6 +113,17 @@ public sealed class FunctionDefinitionTests
             .ToList();
 
         Assert.Equal(Definitions().Select(d => d.Name).Order(StringComparer.Ordinal), routes);
+    }
+
+    [Fact]
+    public async Task Start_WithoutThePipelinesConfiguration_FailsNamingTheMissingKeys()
+    {
+        await using var factory = new WebApplicationFactory<Program>();
+
+        var error = Assert.Throws<DistillConfigurationException>(() => factory.CreateClient());
+
+        Assert.Contains(DistillConfigurationKeys.StorageKind, error.Message, StringComparison.Ordinal);
+        Assert.Contains(DistillConfigurationKeys.BusKind, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Distill.Contracts.Storage;
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Handlers;
 using Distill.Pipeline.Local;
 using Distill.Pipeline.Messaging;
@@ -31,10 +32,10 @@ internal sealed class FunctionsApp : IAsyncDisposable
         Directory.CreateDirectory(_root);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
-            builder.UseSetting("Distill:Storage:Kind", "Folder");
-            builder.UseSetting("Distill:Storage:Folder", Path.Combine(_root, LocalStore.BlobsFolderName));
-            builder.UseSetting("Distill:Bus:Kind", "Sqlite");
-            builder.UseSetting("Distill:Bus:Path", Path.Combine(_root, LocalStore.BusFileName));
+            builder.UseSetting(DistillConfigurationKeys.StorageKind, nameof(StorageKind.Folder));
+            builder.UseSetting(DistillConfigurationKeys.StorageFolder, Path.Combine(_root, LocalStore.BlobsFolderName));
+            builder.UseSetting(DistillConfigurationKeys.BusKind, nameof(BusKind.Sqlite));
+            builder.UseSetting(DistillConfigurationKeys.BusPath, Path.Combine(_root, LocalStore.BusFileName));
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Time);
@@ -58,6 +59,9 @@ internal sealed class FunctionsApp : IAsyncDisposable
     public PipelineContext Context { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The app's services.</summary>
+    public IServiceProvider Services => _factory.Services;
 
     public static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
