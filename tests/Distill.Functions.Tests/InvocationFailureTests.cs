@@ -22,7 +22,7 @@ public sealed class InvocationFailureTests : IAsyncLifetime
     public async Task OnUpload_BusUnreachable_FailsWith503AfterTheRetryDelayAndTheRedeliveryFinishesTheRun()
     {
         await _app.WriteUploadAsync("run-1", TestUpload.Valid());
-        _ = _app.Client; // the app (and so the wrapped bus) exists once a client does
+        // The handlers' context (and so the wrapped bus) is made at the first invocation.
         await _app.InvokeAsync(new HostInvocation { Body = OnUploadTests.EventGridBlobCreated("other", "x.bin"), MessageId = "warm-up" });
         Assert.NotNull(_bus);
         _bus.FailSends(PipelineTopology.StagesQueue);
