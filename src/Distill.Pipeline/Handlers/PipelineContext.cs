@@ -8,7 +8,9 @@ namespace Distill.Pipeline.Handlers;
 /// <summary>What every handler works with: the store, the bus, the clock, the event publisher and the run states.</summary>
 public sealed class PipelineContext
 {
-    public PipelineContext(IBlobStore blobs, IMessageBus bus, TimeProvider time, IExternalEventSink? externalSink = null)
+    /// <param name="externalSink">Where the run outcomes go for subscribers outside the pipeline (an Event Grid topic); none when null.</param>
+    /// <param name="externalStageEvents">True to send every stage event to <paramref name="externalSink"/> too.</param>
+    public PipelineContext(IBlobStore blobs, IMessageBus bus, TimeProvider time, IExternalEventSink? externalSink = null, bool externalStageEvents = false)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(bus);
@@ -16,7 +18,7 @@ public sealed class PipelineContext
         Blobs = blobs;
         Bus = bus;
         Time = time;
-        Events = new PipelineEventPublisher(bus, blobs, time, externalSink);
+        Events = new PipelineEventPublisher(bus, blobs, time, externalSink, externalStageEvents);
         Runs = new RunStateStore(blobs);
     }
 

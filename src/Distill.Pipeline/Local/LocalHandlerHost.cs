@@ -1,16 +1,32 @@
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Handlers;
 using Microsoft.Extensions.Logging;
 
 namespace Distill.Pipeline.Local;
 
 /// <summary>
-/// The pipeline's handlers on a <see cref="LocalStore"/>: one loop per entity the handlers read
+/// The pipeline's handlers in this process, on any <see cref="PipelineContext"/> (a <see cref="LocalStore"/>, blobs in
+/// Azurite or Azure, a SQLite or Service Bus bus): one loop per entity the handlers read
 /// (<see cref="PipelineHandlers.EntityPaths"/>: upload notifications, the evaluation subscription, the dead-letter
 /// queues), each receiving one message at a time and settling it, until cancelled. Runners are separate processes
-/// on the same store; several stacks on one store share the work as competing consumers.
+/// on the same store; several hosts on one store share the work as competing consumers.
 /// </summary>
-public sealed partial class LocalHandlerHost(LocalStore store, ILoggerFactory loggerFactory)
+/// <param name="context">The store, bus and event sinks the handlers work with.</param>
+/// <param name="where">Where that is, for the logs (never a secret).</param>
+public sealed partial class LocalHandlerHost(PipelineContext context, string where, ILoggerFactory loggerFactory)
 {
+    /// <summary>The handlers on a local store folder.</summary>
+    public LocalHandlerHost(LocalStore store, ILoggerFactory loggerFactory)
+        : this(store.CreateContext(), store.Root, loggerFactory)
+    {
+    }
+
+    /// <summary>The handlers on whatever <paramref name="connection"/> opened, with its external event sink.</summary>
+    public LocalHandlerHost(PipelineConnection connection, ILoggerFactory loggerFactory)
+        : this(connection.CreateContext(), connection.Description, loggerFactory)
+    {
+    }
+
     /// <summary>How long one receive waits for a message before the loop checks for cancellation and waits again.</summary>
     public static readonly TimeSpan ReceiveWait = TimeSpan.FromSeconds(2);
 
@@ -22,10 +38,10 @@ public sealed partial class LocalHandlerHost(LocalStore store, ILoggerFactory lo
     /// <summary>Runs the handler loops until <paramref name="cancellationToken"/> is cancelled, then returns.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var handlers = new PipelineHandlers(store.CreateContext(), loggerFactory);
-        LogStarted(_logger, store.Root, string.Join(", ", PipelineHandlers.EntityPaths));
+        var handlers = new PipelineHandlers(context, loggerFactory);
+        LogStarted(_logger, where, string.Join(", ", PipelineHandlers.EntityPaths));
         await Task.WhenAll(PipelineHandlers.EntityPaths.Select(path => Task.Run(() => LoopAsync(handlers, path, cancellationToken), CancellationToken.None))).ConfigureAwait(false);
-        LogStopped(_logger, store.Root);
+        LogStopped(_logger, where);
     }
 
     private async Task LoopAsync(PipelineHandlers handlers, string entityPath, CancellationToken cancellationToken)
@@ -45,7 +61,7 @@ public sealed partial class LocalHandlerHost(LocalStore store, ILoggerFactory lo
                 LogReceiveFailed(_logger, e, entityPath, e.Message);
                 try
                 {
-                    await Task.Delay(FaultPause, store.Time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(FaultPause, context.Time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

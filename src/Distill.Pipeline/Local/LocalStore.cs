@@ -1,4 +1,4 @@
-using Distill.Contracts.Storage;
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Events;
 using Distill.Pipeline.Handlers;
 using Distill.Pipeline.Messaging;
@@ -9,8 +9,10 @@ namespace Distill.Pipeline.Local;
 /// <summary>
 /// The pipeline's storage on one machine, in one folder: the blobs in <c>{root}/blobs</c> (<see cref="FolderBlobStore"/>,
 /// with the uploads, runs and models containers) and the bus in <c>{root}/bus.db</c> (<see cref="SqliteMessageBus"/>
-/// with <see cref="PipelineTopology"/>). Any number of processes (the handlers, runners, the CLI) open the same folder
-/// at once. The default folder is <c>$DISTILL_STORE</c>, else <c>.distill</c> in the current folder.
+/// with <see cref="PipelineTopology"/>). It is the Folder storage and Sqlite bus of <see cref="DistillOptions"/>
+/// (<see cref="DistillOptions.ForLocalStore"/>), opened through <see cref="PipelineConnection"/>. Any number of processes
+/// (the handlers, runners, the CLI) open the same folder at once. The default folder is <c>$DISTILL_STORE</c>, else
+/// <c>.distill</c> in the current folder.
 /// </summary>
 public sealed class LocalStore : IAsyncDisposable
 {
@@ -26,25 +28,28 @@ public sealed class LocalStore : IAsyncDisposable
     /// <summary>The bus database's file name in the store.</summary>
     public const string BusFileName = "bus.db";
 
-    private LocalStore(string root, FolderBlobStore blobs, SqliteMessageBus bus, TimeProvider time)
+    private LocalStore(string root, PipelineConnection connection)
     {
         Root = root;
-        Blobs = blobs;
-        Bus = bus;
-        Time = time;
+        Connection = connection;
+        Blobs = (FolderBlobStore)connection.Blobs;
+        Bus = (SqliteMessageBus)connection.Bus;
     }
 
     /// <summary>The store's folder (a full path).</summary>
     public string Root { get; }
 
+    /// <summary>The blob store and bus as every target has them.</summary>
+    public PipelineConnection Connection { get; }
+
     public FolderBlobStore Blobs { get; }
 
     public SqliteMessageBus Bus { get; }
 
-    public TimeProvider Time { get; }
+    public TimeProvider Time => Connection.Time;
 
     /// <summary>The base of the blobs' URLs in storage events (the blob folder as a file URI).</summary>
-    public Uri BlobsUri => new(Blobs.Root.EndsWith(Path.DirectorySeparatorChar) ? Blobs.Root : Blobs.Root + Path.DirectorySeparatorChar);
+    public Uri BlobsUri => Connection.BlobsUri;
 
     /// <summary><paramref name="given"/> as a full path, or the default store: <c>$DISTILL_STORE</c>, else <c>./.distill</c>.</summary>
     public static string ResolvePath(string? given = null)
@@ -67,34 +72,12 @@ public sealed class LocalStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(time);
         var fullRoot = Path.GetFullPath(root);
         Directory.CreateDirectory(fullRoot);
-        var blobs = new FolderBlobStore(Path.Join(fullRoot, BlobsFolderName), time);
-        SqliteMessageBus? bus = null;
-        try
-        {
-            bus = new SqliteMessageBus(Path.Join(fullRoot, BusFileName), PipelineTopology.Create(), time);
-            foreach (var container in new[] { BlobPaths.UploadsContainer, BlobPaths.RunsContainer, BlobPaths.ModelsContainer })
-            {
-                await blobs.CreateContainerIfNotExistsAsync(container, cancellationToken).ConfigureAwait(false);
-            }
-            return new LocalStore(fullRoot, blobs, bus, time);
-        }
-        catch
-        {
-            if (bus is not null)
-            {
-                await bus.DisposeAsync().ConfigureAwait(false);
-            }
-            blobs.Dispose();
-            throw;
-        }
+        var connection = await PipelineConnection.OpenAsync(DistillOptions.ForLocalStore(fullRoot), time, cancellationToken).ConfigureAwait(false);
+        return new LocalStore(fullRoot, connection);
     }
 
     /// <summary>What the handlers work with on this store (events go to the bus topic and each run's event folder).</summary>
     public PipelineContext CreateContext(IExternalEventSink? externalSink = null) => new(Blobs, Bus, Time, externalSink);
 
-    public async ValueTask DisposeAsync()
-    {
-        await Bus.DisposeAsync().ConfigureAwait(false);
-        Blobs.Dispose();
-    }
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }
