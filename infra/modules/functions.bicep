@@ -31,9 +31,9 @@ var hostSettings = [
   { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: appIdentityClientId }
-  { name: 'SB__fullyQualifiedNamespace', value: serviceBusNamespace }
-  { name: 'SB__credential', value: 'managedidentity' }
-  { name: 'SB__clientId', value: appIdentityClientId }
+  { name: 'ServiceBus__fullyQualifiedNamespace', value: serviceBusNamespace }
+  { name: 'ServiceBus__credential', value: 'managedidentity' }
+  { name: 'ServiceBus__clientId', value: appIdentityClientId }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${appIdentityClientId};Authorization=AAD' }
   { name: 'AZURE_CLIENT_ID', value: appIdentityClientId }

@@ -246,7 +246,7 @@ public sealed class InfrastructureTests
         Assert.Contains("      path: ./Dockerfile", yaml);
         Assert.Contains("      context: ..", yaml);
         Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "gpu-runner", "Dockerfile")));
-        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "eng", "package-functions.sh")));
+        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "eng", "publish-functions.sh")));
     }
 
     [Fact]
@@ -279,18 +279,25 @@ public sealed class InfrastructureTests
                 }
                 if (binding.TryGetProperty("queueName", out var queue))
                 {
-                    Assert.Contains(queue.GetString(), topology.Queues.Select(q => q.Name));
+                    Assert.Contains(WithoutDeadLetterSuffix(queue.GetString()), topology.Queues.Select(q => q.Name));
                 }
                 if (binding.TryGetProperty("topicName", out var topic))
                 {
                     var declared = Assert.Single(topology.Topics, t => t.Name == topic.GetString());
                     if (binding.TryGetProperty("subscriptionName", out var subscription))
                     {
-                        Assert.Contains(subscription.GetString(), declared.Subscriptions.Select(s => s.Name));
+                        Assert.Contains(WithoutDeadLetterSuffix(subscription.GetString()), declared.Subscriptions.Select(s => s.Name));
                     }
                 }
             }
         }
+    }
+
+    /// <summary>The entity a trigger reads: a dead-letter queue (<c>{entity}/$DeadLetterQueue</c>) belongs to its entity.</summary>
+    private static string? WithoutDeadLetterSuffix(string? name)
+    {
+        const string suffix = "/$DeadLetterQueue";
+        return name is not null && name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? name[..^suffix.Length] : name;
     }
 
     /// <summary>The name of the resource whose <c>.name</c> a module output returns, following main.bicep's module to its file.</summary>
