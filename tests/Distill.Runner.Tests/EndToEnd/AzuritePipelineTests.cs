@@ -43,6 +43,7 @@ public sealed class AzuritePipelineTests(TinyModels models, AzuriteFixture azuri
     public async Task SubmittedRun_OnTheAzuriteTarget_CompletesWithTheStudentInAzurite()
     {
         azurite.Require();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var cancel = TestContext.Current.CancellationToken;
         var store = Path.Join(_root, "store");
         var options = PipelineTargets.ForAzurite(store, azurite.BlobEndpoint.Port);
@@ -82,6 +83,7 @@ public sealed class AzuritePipelineTests(TinyModels models, AzuriteFixture azuri
             }
             await Task.Delay(250, cancel);
         }
+        TestContext.Current.TestOutputHelper?.WriteLine($"run finished after {clock.Elapsed.TotalSeconds:F1} s (Azurite started in {azurite.StartupTime.TotalSeconds:F1} s)");
         await stop.CancelAsync();
         await Task.WhenAll(handlers, working).WaitAsync(TimeSpan.FromSeconds(30), cancel);
 
@@ -114,7 +116,7 @@ public sealed class AzuritePipelineTests(TinyModels models, AzuriteFixture azuri
         }
         Directory.CreateDirectory(Path.Join(folder, "data"));
         File.WriteAllText(Path.Join(folder, "data", "train.jsonl"), TinyCorpus.Jsonl(0, 60));
-        File.WriteAllText(Path.Join(folder, "pipeline.json"), TestManifests.Kd(steps: 20, checkpointEvery: 10));
+        File.WriteAllText(Path.Join(folder, "pipeline.json"), TestManifests.Kd(steps: 10, checkpointEvery: 5));
         return folder;
     }
 }
