@@ -59,8 +59,9 @@ public sealed partial class StageWorker
 
     /// <param name="activity">Told of every message received, stage started, progress published and message settled (for a console).</param>
     /// <param name="executors">The stage executors by stage name; <see cref="StageExecutors.Create"/> when null.</param>
+    /// <param name="events">Where the stage events go (a context's publisher, with its external sink); the bus and the run's event folder when null.</param>
     public StageWorker(IMessageBus bus, IBlobStore blobs, StageWorkerOptions options, TimeProvider time, ILogger<StageWorker> logger,
-        Action<WorkerActivity>? activity = null, IReadOnlyDictionary<string, IStageExecutor>? executors = null)
+        Action<WorkerActivity>? activity = null, IReadOnlyDictionary<string, IStageExecutor>? executors = null, PipelineEventPublisher? events = null)
     {
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(blobs);
@@ -75,7 +76,7 @@ public sealed partial class StageWorker
         _logger = logger;
         _activity = activity;
         _executors = executors ?? StageExecutors.Create();
-        _events = new PipelineEventPublisher(bus, blobs, time);
+        _events = events ?? new PipelineEventPublisher(bus, blobs, time);
         _states = new RunStateStore(blobs);
         _cache = new BlobFolderCache(blobs, Path.Join(options.Folder, "cache"));
     }

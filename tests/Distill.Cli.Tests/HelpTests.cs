@@ -19,7 +19,7 @@ public sealed class HelpTests
             ("watch", "Follow a run's events"),
             ("status", "Show the runs in the store"),
             ("up", "Run the pipeline locally"),
-            ("worker", "Run stages from the local store's queue"),
+            ("worker", "Run stages from the target's stage queue"),
         })
         {
             Assert.Matches($@"(?m)^\s+{verb}\b.*\s{{2,}}{description}", run.Output);

@@ -1,9 +1,13 @@
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Local;
 using Microsoft.Extensions.Logging;
 
 namespace Distill.Runner.Hosting;
 
-/// <summary>A <see cref="StageWorker"/> on the <see cref="LocalStore"/>: what <c>distill worker</c> and the runner executable run.</summary>
+/// <summary>
+/// A <see cref="StageWorker"/> on a pipeline target (the <see cref="LocalStore"/>, Azurite or Azure, as
+/// <see cref="DistillOptions"/> name it): what <c>distill worker</c> and the runner executable run.
+/// </summary>
 public static class LocalWorker
 {
     /// <summary>The worker's options: <paramref name="runnerId"/> or host and process id; its folder <c>{store}/runners/{runnerId}</c> unless given.</summary>
@@ -22,21 +26,30 @@ public static class LocalWorker
         };
     }
 
+    /// <summary>Runs a worker on the local store in <paramref name="store"/> (see the overload taking <see cref="DistillOptions"/>).</summary>
+    public static Task<int> RunAsync(string store, StageWorkerOptions options, bool once, TimeSpan? idleExit, bool keepFolder, ILoggerFactory loggers,
+        Action<WorkerActivity>? activity, CancellationToken cancellationToken) =>
+        RunAsync(DistillOptions.ForLocalStore(store), options, once, idleExit, keepFolder, loggers, activity, cancellationToken);
+
     /// <summary>
-    /// Opens the store and runs a worker on it until <paramref name="cancellationToken"/> is cancelled (or as
-    /// <paramref name="once"/> and <paramref name="idleExit"/> say). Unless <paramref name="keepFolder"/>, the runner's
-    /// folder is deleted when it stops: a runner named after its process id never comes back to its cache.
+    /// Opens what <paramref name="pipeline"/> names and runs a worker on it until <paramref name="cancellationToken"/> is
+    /// cancelled (or as <paramref name="once"/> and <paramref name="idleExit"/> say); its stage events go to the external
+    /// sink too when one is configured. Unless <paramref name="keepFolder"/>, the runner's folder is deleted when it stops:
+    /// a runner named after its process id never comes back to its cache.
     /// </summary>
-    public static async Task<int> RunAsync(string store, StageWorkerOptions options, bool once, TimeSpan? idleExit, bool keepFolder, ILoggerFactory loggers,
+    /// <exception cref="DistillConfigurationException">The options have problems (every one listed).</exception>
+    public static async Task<int> RunAsync(DistillOptions pipeline, StageWorkerOptions options, bool once, TimeSpan? idleExit, bool keepFolder, ILoggerFactory loggers,
         Action<WorkerActivity>? activity, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         var time = TimeProvider.System;
         try
         {
-            await using var local = await LocalStore.OpenAsync(store, time, cancellationToken).ConfigureAwait(false);
-            var worker = new StageWorker(local.Bus, local.Blobs, options, time, loggers.CreateLogger<StageWorker>(), activity);
+            await using var connection = await PipelineConnection.OpenAsync(pipeline, time, cancellationToken).ConfigureAwait(false);
+            var worker = new StageWorker(connection.Bus, connection.Blobs, options, time, loggers.CreateLogger<StageWorker>(), activity,
+                events: connection.CreateContext().Events);
             return await worker.RunAsync(once, idleExit, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Distill.Pipeline.Configuration;
 
 namespace Distill.Runner.Hosting;
 
@@ -7,10 +8,17 @@ namespace Distill.Runner.Hosting;
 public sealed record RunnerArguments
 {
     public const string Usage =
-        "usage: Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]\n" +
-        "  environment: DISTILL_STORE, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT";
+        "usage: Distill.Runner [--target local|azure|azurite] [--store PATH] [--azurite-port PORT] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]\n" +
+        "  environment: DISTILL_TARGET, DISTILL_STORE, DISTILL_AZURITE_PORT, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT;\n" +
+        "  --target azure reads Distill__Storage__*, Distill__Bus__*, Distill__Events__* and Distill__Identity__ClientId";
 
-    /// <summary>The local store's folder; null: <c>DISTILL_STORE</c> or <c>.distill</c>.</summary>
+    /// <summary>Where the pipeline is: the local store (the default), Azure (the <c>Distill__*</c> settings) or Azurite.</summary>
+    public PipelineTarget Target { get; init; }
+
+    /// <summary>Azurite's blob port (<see cref="PipelineTarget.Azurite"/>).</summary>
+    public int AzuritePort { get; init; } = PipelineTargets.DefaultAzuritePort;
+
+    /// <summary>The local store's folder (the bus with Azurite, the runners' folders always); null: <c>DISTILL_STORE</c> or <c>.distill</c>.</summary>
     public string? Store { get; init; }
 
     public string? RunnerId { get; init; }
@@ -32,6 +40,7 @@ public sealed record RunnerArguments
         arguments = null;
         string? store = environment("DISTILL_STORE"), runnerId = environment("DISTILL_RUNNER_ID"), folder = environment("DISTILL_RUNNER_FOLDER");
         var idleText = environment("DISTILL_RUNNER_IDLE_EXIT");
+        string? targetText = environment(PipelineTargets.EnvironmentVariable), portText = environment(PipelineTargets.AzuritePortVariable);
         var once = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -41,7 +50,7 @@ public sealed record RunnerArguments
                 once = true;
                 continue;
             }
-            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit"))
+            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit" or "--target" or "--azurite-port"))
             {
                 error = $"unknown argument '{name}'";
                 return false;
@@ -63,6 +72,12 @@ public sealed record RunnerArguments
                 case "--folder":
                     folder = value;
                     break;
+                case "--target":
+                    targetText = value;
+                    break;
+                case "--azurite-port":
+                    portText = value;
+                    break;
                 default:
                     idleText = value;
                     break;
@@ -78,7 +93,27 @@ public sealed record RunnerArguments
             }
             idleExit = TimeSpan.FromSeconds(seconds);
         }
-        arguments = new RunnerArguments { Store = Blank(store), RunnerId = Blank(runnerId), Folder = Blank(folder), Once = once, IdleExit = idleExit };
+        var target = PipelineTarget.Local;
+        if (!string.IsNullOrWhiteSpace(targetText) && !PipelineTargets.TryParse(targetText, out target))
+        {
+            error = $"--target '{targetText}' is not {string.Join(", ", PipelineTargets.Names)}";
+            return false;
+        }
+        if (PipelineTargets.ParsePort(portText) is not { } port)
+        {
+            error = $"--azurite-port '{portText}' is not a port (1 to 65535)";
+            return false;
+        }
+        arguments = new RunnerArguments
+        {
+            Target = target,
+            AzuritePort = port,
+            Store = Blank(store),
+            RunnerId = Blank(runnerId),
+            Folder = Blank(folder),
+            Once = once,
+            IdleExit = idleExit,
+        };
         error = "";
         return true;
     }

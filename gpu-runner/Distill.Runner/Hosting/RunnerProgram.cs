@@ -1,13 +1,17 @@
-using Distill.Pipeline.Local;
 using System.Globalization;
+using Distill.Pipeline.Configuration;
+using Distill.Pipeline.Local;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Distill.Runner.Hosting;
 
 /// <summary>
-/// The runner executable: <c>Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]</c>,
-/// each also from the environment (<c>DISTILL_STORE</c>, <c>DISTILL_RUNNER_ID</c>, <c>DISTILL_RUNNER_FOLDER</c>,
-/// <c>DISTILL_RUNNER_IDLE_EXIT</c>). Logs to standard error. SIGTERM and Ctrl+C stop it cleanly: the stage in progress
+/// The runner executable: <c>Distill.Runner [--target local|azure|azurite] [--store PATH] [--azurite-port PORT] [--runner-id ID]
+/// [--folder PATH] [--once] [--idle-exit SECONDS]</c>, each also from the environment (<c>DISTILL_TARGET</c>,
+/// <c>DISTILL_STORE</c>, <c>DISTILL_AZURITE_PORT</c>, <c>DISTILL_RUNNER_ID</c>, <c>DISTILL_RUNNER_FOLDER</c>,
+/// <c>DISTILL_RUNNER_IDLE_EXIT</c>). With <c>--target azure</c> the blob store, bus and event topic come from the
+/// <c>Distill__*</c> environment variables (<see cref="DistillOptions"/>), checked at start. Logs to standard error. SIGTERM and Ctrl+C stop it cleanly: the stage in progress
 /// checkpoints and goes back to the queue. Exit codes: 0 stopped, 1 failed, 2 bad usage.
 /// </summary>
 public static class RunnerProgram
@@ -38,8 +42,15 @@ public static class RunnerProgram
             var options = LocalWorker.Options(store, arguments.RunnerId, arguments.Folder);
             // A runner named by the operator keeps its cache for its next start; one named after its process never returns.
             var keepFolder = arguments.RunnerId is not null || arguments.Folder is not null;
-            await LocalWorker.RunAsync(store, options, arguments.Once, arguments.IdleExit, keepFolder, loggers, null, signals.Token).ConfigureAwait(false);
+            var pipeline = PipelineTargets.Options(arguments.Target, store, new ConfigurationBuilder().AddEnvironmentVariables().Build(), arguments.AzuritePort);
+            pipeline.ThrowIfInvalid();
+            await LocalWorker.RunAsync(pipeline, options, arguments.Once, arguments.IdleExit, keepFolder, loggers, null, signals.Token).ConfigureAwait(false);
             return 0;
+        }
+        catch (DistillConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"Distill.Runner: {e.Message}").ConfigureAwait(false);
+            return 2;
         }
         catch (ArgumentException e)
         {

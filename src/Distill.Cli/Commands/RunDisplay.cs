@@ -1,5 +1,6 @@
 using System.Globalization;
 using Distill.Contracts.Runs;
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Local;
 
 namespace Distill.Cli.Commands;
@@ -7,19 +8,26 @@ namespace Distill.Cli.Commands;
 /// <summary>What `distill status` and `distill watch` share: opening an existing store, finding runs, naming states.</summary>
 internal static class RunDisplay
 {
-    /// <summary>Opens the store when it exists; otherwise writes why not and returns null.</summary>
-    public static async Task<LocalStore?> OpenExistingAsync(string storePath, string verb, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the target's store; a local store only when it exists (otherwise writes why not and returns null, creating
+    /// nothing). Azurite and Azure are opened as they are (their containers created when missing).
+    /// </summary>
+    public static async Task<PipelineConnection?> OpenExistingAsync(TargetChoice target, string verb, TextWriter error, CancellationToken cancellationToken)
     {
-        if (!LocalStore.Exists(storePath))
+        if (target.Target == PipelineTarget.Local && !LocalStore.Exists(target.Store))
         {
-            await error.WriteLineAsync($"{verb}: there is no store at {storePath}; submit a run with 'distill submit DIR' (or name the store with --store)").ConfigureAwait(false);
+            await error.WriteLineAsync($"{verb}: there is no store at {target.Store}; submit a run with 'distill submit DIR' (or name the store with --store)").ConfigureAwait(false);
             return null;
         }
-        return await LocalStore.OpenAsync(storePath, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        return await PipelineConnection.OpenAsync(target.Options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Where the runs are, for messages: the store folder (local), else the blobs' endpoint.</summary>
+    public static string Where(TargetChoice target, PipelineConnection connection) =>
+        target.Target == PipelineTarget.Local ? target.Store : connection.BlobsUri.ToString();
+
     /// <summary>Every run's state, newest first.</summary>
-    public static async Task<List<RunState>> ListAsync(LocalStore store, CancellationToken cancellationToken)
+    public static async Task<List<RunState>> ListAsync(PipelineConnection store, CancellationToken cancellationToken)
     {
         var runs = new List<RunState>();
         await foreach (var state in store.CreateContext().Runs.ListAsync(cancellationToken).ConfigureAwait(false))

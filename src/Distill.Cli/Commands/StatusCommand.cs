@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Text.Json;
 using Distill.Contracts;
 using Distill.Contracts.Runs;
-using Distill.Pipeline.Local;
+using Distill.Pipeline.Configuration;
 using Spectre.Console;
 
 namespace Distill.Cli.Commands;
 
 /// <summary>
-/// `distill status [RUN] [--store PATH] [--json]`: without RUN, a table of the store's runs (status, stage, age); with
+/// `distill status [RUN] [--target local|azure|azurite] [--store PATH] [--json]`: without RUN, a table of the store's runs (status, stage, age); with
 /// RUN, the run's stages (status, attempt, times, runner, checkpoint, numbers), its failure reasons or its result.
 /// `--json` prints the runs' summaries, or the run's state.json as one line.
 /// </summary>
@@ -19,24 +19,33 @@ internal static class StatusCommand
     public static Command Create()
     {
         var run = new Argument<string?>("RUN") { Description = "A run id; without it, every run in the store.", Arity = ArgumentArity.ZeroOrOne };
-        var store = CommandOptions.Store();
+        var target = new TargetOptions();
         var json = CommandOptions.Json();
-        var command = new Command("status", "Show the runs in the store, or one run's stages and outcome.") { run, store, json };
-        command.SetAction((parse, cancellationToken) =>
+        var command = new Command("status", "Show the runs in the store, or one run's stages and outcome.") { run, json };
+        foreach (var option in target.All)
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;
-            return RunAsync(parse.GetValue(run), LocalStore.ResolvePath(parse.GetValue(store)), parse.GetValue(json), writers.Output, writers.Error, cancellationToken);
+            if (target.Resolve(parse, Name, writers.Error) is not { } choice)
+            {
+                return DistillCommandLine.BadUsage;
+            }
+            return await RunAsync(parse.GetValue(run), choice, parse.GetValue(json), writers.Output, writers.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string? runId, string storePath, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? runId, TargetChoice target, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        await using var store = await RunDisplay.OpenExistingAsync(storePath, Name, error, cancellationToken).ConfigureAwait(false);
+        await using var store = await RunDisplay.OpenExistingAsync(target, Name, error, cancellationToken).ConfigureAwait(false);
         if (store is null)
         {
             return DistillCommandLine.Failure;
         }
+        var where = RunDisplay.Where(target, store);
         if (runId is null)
         {
             var runs = await RunDisplay.ListAsync(store, cancellationToken).ConfigureAwait(false);
@@ -46,7 +55,7 @@ internal static class StatusCommand
         var state = (await store.CreateContext().Runs.ReadAsync(runId, cancellationToken).ConfigureAwait(false))?.State;
         if (state is null)
         {
-            await error.WriteLineAsync($"{Name}: there is no run '{runId}' in {store.Root} (accepted runs only; a run just submitted appears once 'distill up' has read its upload)").ConfigureAwait(false);
+            await error.WriteLineAsync($"{Name}: there is no run '{runId}' in {where} (accepted runs only; a run just submitted appears once 'distill up' has read its upload)").ConfigureAwait(false);
             return DistillCommandLine.Failure;
         }
         if (json)

@@ -3,13 +3,13 @@ using Distill.Contracts.Events;
 using Distill.Contracts.Runs;
 using Distill.Contracts.Storage;
 using Distill.Pipeline.Events;
-using Distill.Pipeline.Local;
+using Distill.Pipeline.Configuration;
 using Distill.Pipeline.Storage;
 
 namespace Distill.Cli.Commands;
 
 /// <summary>
-/// `distill watch [RUN] [--store PATH] [--json]`: follows a run (by default the most recent) as it happens, printing
+/// `distill watch [RUN] [--target local|azure|azurite] [--store PATH] [--json]`: follows a run (by default the most recent) as it happens, printing
 /// each event of its event folder as it appears, in event-time order, one readable line each (or, with `--json`, the
 /// CloudEvent as one line of JSON), until the run completes (exit 0) or fails (exit 1).
 /// </summary>
@@ -26,30 +26,39 @@ internal static class WatchCommand
     public static Command Create()
     {
         var run = new Argument<string?>("RUN") { Description = "The run id; default: the most recent run.", Arity = ArgumentArity.ZeroOrOne };
-        var store = CommandOptions.Store();
+        var target = new TargetOptions();
         var json = new Option<bool>("--json") { Description = "Print each event as a CloudEvent, one JSON object per line." };
-        var command = new Command("watch", "Follow a run's events until it completes or fails (exit 0 or 1).") { run, store, json };
-        command.SetAction((parse, cancellationToken) =>
+        var command = new Command("watch", "Follow a run's events until it completes or fails (exit 0 or 1).") { run, json };
+        foreach (var option in target.All)
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;
-            return RunAsync(parse.GetValue(run), LocalStore.ResolvePath(parse.GetValue(store)), parse.GetValue(json), writers.Output, writers.Error, cancellationToken);
+            if (target.Resolve(parse, Name, writers.Error) is not { } choice)
+            {
+                return DistillCommandLine.BadUsage;
+            }
+            return await RunAsync(parse.GetValue(run), choice, parse.GetValue(json), writers.Output, writers.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string? runId, string storePath, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? runId, TargetChoice target, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        await using var store = await RunDisplay.OpenExistingAsync(storePath, Name, error, cancellationToken).ConfigureAwait(false);
+        await using var store = await RunDisplay.OpenExistingAsync(target, Name, error, cancellationToken).ConfigureAwait(false);
         if (store is null)
         {
             return DistillCommandLine.Failure;
         }
+        var where = RunDisplay.Where(target, store);
         if (runId is null)
         {
             var latest = (await RunDisplay.ListAsync(store, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
             if (latest is null)
             {
-                await error.WriteLineAsync($"{Name}: there are no runs in {store.Root}; submit one with 'distill submit DIR'").ConfigureAwait(false);
+                await error.WriteLineAsync($"{Name}: there are no runs in {where}; submit one with 'distill submit DIR'").ConfigureAwait(false);
                 return DistillCommandLine.Failure;
             }
             runId = latest.RunId;
@@ -66,13 +75,13 @@ internal static class WatchCommand
         else if (await store.CreateContext().Runs.ReadAsync(runId, cancellationToken).ConfigureAwait(false) is null
             && await store.Blobs.TryGetPropertiesAsync(BlobPaths.UploadManifest(runId).ToAddress(), cancellationToken).ConfigureAwait(false) is null)
         {
-            await error.WriteLineAsync($"{Name}: there is no run '{runId}' in {store.Root}").ConfigureAwait(false);
+            await error.WriteLineAsync($"{Name}: there is no run '{runId}' in {where}").ConfigureAwait(false);
             return DistillCommandLine.Failure;
         }
-        return await FollowAsync(store, runId, json, output, error, cancellationToken).ConfigureAwait(false);
+        return await FollowAsync(store, target, runId, json, output, error, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> FollowAsync(LocalStore store, string runId, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> FollowAsync(PipelineConnection store, TargetChoice target, string runId, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var log = new RunEventLog(store.Blobs, runId);
         var formatter = new RunEventFormatter();
@@ -118,7 +127,7 @@ internal static class WatchCommand
             if (state is null && !waitingShown)
             {
                 waitingShown = true;
-                await error.WriteLineAsync($"{Name}: waiting for run {runId} to be accepted (is 'distill up{SubmitCommand.StoreArgument(store.Root)}' running?)").ConfigureAwait(false);
+                await error.WriteLineAsync($"{Name}: waiting for run {runId} to be accepted ({(target.Target == PipelineTarget.Azure ? "is the pipeline deployed and its Event Grid subscription in place?" : $"is 'distill up{target.ArgumentText}' running?")})").ConfigureAwait(false);
             }
             else if (state is { IsFinished: true })
             {

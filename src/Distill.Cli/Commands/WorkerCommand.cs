@@ -1,7 +1,8 @@
-using Distill.Pipeline.Local;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Distill.Pipeline.Configuration;
+using Distill.Pipeline.Local;
 using Distill.Runner;
 using Distill.Runner.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace Distill.Cli.Commands;
 
 /// <summary>
-/// `distill worker [--store PATH] [--runner-id ID] [--once] [--idle-exit SECONDS] [--json]`: a stage runner on the local
-/// store (<see cref="LocalStore"/>: blobs in <c>{store}/blobs</c>, the bus in <c>{store}/bus.db</c>) until stopped; one line
-/// per thing it does. Ctrl+C or SIGTERM stops it cleanly: the stage in progress checkpoints and goes back to the queue.
+/// `distill worker [--target local|azure|azurite] [--store PATH] [--runner-id ID] [--once] [--idle-exit SECONDS] [--json]`:
+/// a stage runner on the target (by default the local store, <see cref="LocalStore"/>: blobs in <c>{store}/blobs</c>, the bus
+/// in <c>{store}/bus.db</c>; its own folder is <c>{store}/runners/{id}</c> on every target) until stopped; one line per
+/// thing it does. Ctrl+C or SIGTERM stops it cleanly: the stage in progress checkpoints and goes back to the queue.
 /// Start several to share the work.
 /// </summary>
 internal static class WorkerCommand
@@ -20,22 +22,29 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var store = new Option<string?>("--store") { Description = $"The local store's folder (default: ${LocalStore.EnvironmentVariable}, else {LocalStore.DefaultFolderName})." };
+        var target = new TargetOptions();
         var runnerId = new Option<string?>("--runner-id") { Description = "The runner's name in the run state and events (default: host and process id)." };
         var once = new Option<bool>("--once") { Description = "Process one stage message, then exit." };
         var idleExit = new Option<double?>("--idle-exit") { Description = "Exit after this many seconds without a message." }
             .Validate(v => v is not { } seconds || (double.IsFinite(seconds) && seconds >= 0) ? null : $"--idle-exit must be a number of seconds ≥ 0 (got {v})");
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of text." };
 
-        var command = new Command("worker", "Run stages from the local store's queue (a GPU runner on this machine).") { store, runnerId, once, idleExit, json };
+        var command = new Command("worker", "Run stages from the target's stage queue (a GPU runner on this machine).") { runnerId, once, idleExit, json };
+        foreach (var option in target.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;
-            var folder = LocalStore.ResolvePath(parse.GetValue(store));
+            if (target.Resolve(parse, Name, writers.Error) is not { } choice)
+            {
+                return DistillCommandLine.BadUsage;
+            }
             StageWorkerOptions options;
             try
             {
-                options = LocalWorker.Options(folder, parse.GetValue(runnerId));
+                options = LocalWorker.Options(choice.Store, parse.GetValue(runnerId));
             }
             catch (ArgumentException e)
             {
@@ -54,7 +63,7 @@ internal static class WorkerCommand
             var seconds = parse.GetValue(idleExit);
             // A runner named after its process (the default) never comes back to its cache: its folder goes when it stops.
             var keepFolder = parse.GetValue(runnerId) is not null;
-            await LocalWorker.RunAsync(folder, options, parse.GetValue(once), seconds is { } s ? TimeSpan.FromSeconds(s) : null, keepFolder, loggers, Print,
+            await LocalWorker.RunAsync(choice.Options, options, parse.GetValue(once), seconds is { } s ? TimeSpan.FromSeconds(s) : null, keepFolder, loggers, Print,
                 signals.Token).ConfigureAwait(false);
             return DistillCommandLine.Ok;
         });

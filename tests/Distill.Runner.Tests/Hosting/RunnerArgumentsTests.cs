@@ -20,7 +20,26 @@ public sealed class RunnerArgumentsTests
         Assert.Null(arguments.Folder);
     }
 
+    [Fact]
+    public void TryParse_Target_FromArgumentsOrTheEnvironment()
+    {
+        var environment = new Dictionary<string, string> { ["DISTILL_TARGET"] = "azure", ["DISTILL_AZURITE_PORT"] = "10005" };
+
+        Assert.True(RunnerArguments.TryParse([], environment.GetValueOrDefault, out var fromEnvironment, out _));
+        Assert.True(RunnerArguments.TryParse(["--target", "azurite", "--azurite-port", "10011"], environment.GetValueOrDefault, out var fromArguments, out _));
+        Assert.True(RunnerArguments.TryParse([], s_noEnvironment, out var defaults, out _));
+
+        Assert.Equal(Pipeline.Configuration.PipelineTarget.Azure, fromEnvironment.Target);
+        Assert.Equal(10005, fromEnvironment.AzuritePort);
+        Assert.Equal(Pipeline.Configuration.PipelineTarget.Azurite, fromArguments.Target);
+        Assert.Equal(10011, fromArguments.AzuritePort);
+        Assert.Equal(Pipeline.Configuration.PipelineTarget.Local, defaults.Target);
+        Assert.Equal(10000, defaults.AzuritePort);
+    }
+
     [Theory]
+    [InlineData(new[] { "--target", "cloud" }, "--target 'cloud' is not local, azure, azurite")]
+    [InlineData(new[] { "--azurite-port", "70000" }, "--azurite-port '70000' is not a port (1 to 65535)")]
     [InlineData(new[] { "--store" }, "--store needs a value")]
     [InlineData(new[] { "--store", "--once" }, "--store needs a value")]
     [InlineData(new[] { "--idle-exit", "soon" }, "--idle-exit 'soon' is not a number of seconds ≥ 0")]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using Distill.Pipeline.Azure.Blobs;
+using Distill.Pipeline.Configuration;
 using Distill.TestSupport;
 
 namespace Distill.Pipeline.Tests.Azure.Blobs;
@@ -31,7 +32,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
     /// <summary>The emulator account over Shared Key, read from a connection string as a user would give it.</summary>
     public AzureBlobStoreOptions Options => AzureBlobStoreOptions.FromConnectionString(
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzureStorageConnectionString.DevelopmentAccountKey};BlobEndpoint={BlobEndpoint};");
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={PipelineTargets.AzuriteAccountKey};BlobEndpoint={BlobEndpoint};");
 
     /// <summary>Skips the calling test when Azurite is not installed; fails it when Azurite is installed but did not start.</summary>
     public void Require()
@@ -72,7 +73,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
             var endpoint = await _listening.Task.WaitAsync(s_startTimeout);
-            _blobEndpoint = new Uri(endpoint, AzureStorageConnectionString.DevelopmentAccountName);
+            _blobEndpoint = new Uri(endpoint, PipelineTargets.AzuriteAccountName);
             StartupTime = stopwatch.Elapsed;
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
