@@ -7,8 +7,8 @@ namespace Distill.Runner.Hosting;
 public sealed record RunnerArguments
 {
     public const string Usage =
-        "usage: Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]\n" +
-        "  environment: DISTILL_STORE, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT";
+        "usage: Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS] [--retry-delay SECONDS]\n" +
+        "  environment: DISTILL_STORE, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT, DISTILL_RUNNER_RETRY_DELAY";
 
     /// <summary>The local store's folder; null: <c>DISTILL_STORE</c> or <c>.distill</c>.</summary>
     public string? Store { get; init; }
@@ -24,6 +24,9 @@ public sealed record RunnerArguments
     /// <summary>Exit after this long without a message.</summary>
     public TimeSpan? IdleExit { get; init; }
 
+    /// <summary>How long a stage message waits after an unexpected error before its redelivery; null: the worker's default.</summary>
+    public TimeSpan? RetryDelay { get; init; }
+
     /// <summary>Reads <paramref name="args"/>, falling back on <paramref name="environment"/> for what they leave out.</summary>
     public static bool TryParse(IReadOnlyList<string> args, Func<string, string?> environment, [NotNullWhen(true)] out RunnerArguments? arguments, out string error)
     {
@@ -31,7 +34,7 @@ public sealed record RunnerArguments
         ArgumentNullException.ThrowIfNull(environment);
         arguments = null;
         string? store = environment("DISTILL_STORE"), runnerId = environment("DISTILL_RUNNER_ID"), folder = environment("DISTILL_RUNNER_FOLDER");
-        var idleText = environment("DISTILL_RUNNER_IDLE_EXIT");
+        string? idleText = environment("DISTILL_RUNNER_IDLE_EXIT"), retryText = environment("DISTILL_RUNNER_RETRY_DELAY");
         var once = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -41,7 +44,7 @@ public sealed record RunnerArguments
                 once = true;
                 continue;
             }
-            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit"))
+            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit" or "--retry-delay"))
             {
                 error = $"unknown argument '{name}'";
                 return false;
@@ -63,23 +66,37 @@ public sealed record RunnerArguments
                 case "--folder":
                     folder = value;
                     break;
-                default:
+                case "--idle-exit":
                     idleText = value;
+                    break;
+                default:
+                    retryText = value;
                     break;
             }
         }
-        TimeSpan? idleExit = null;
-        if (!string.IsNullOrWhiteSpace(idleText))
+        if (!TryParseSeconds("--idle-exit", idleText, out var idleExit, out error) || !TryParseSeconds("--retry-delay", retryText, out var retryDelay, out error))
         {
-            if (!double.TryParse(idleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds) || seconds < 0)
-            {
-                error = $"--idle-exit '{idleText}' is not a number of seconds ≥ 0";
-                return false;
-            }
-            idleExit = TimeSpan.FromSeconds(seconds);
+            return false;
         }
-        arguments = new RunnerArguments { Store = Blank(store), RunnerId = Blank(runnerId), Folder = Blank(folder), Once = once, IdleExit = idleExit };
+        arguments = new RunnerArguments { Store = Blank(store), RunnerId = Blank(runnerId), Folder = Blank(folder), Once = once, IdleExit = idleExit, RetryDelay = retryDelay };
         error = "";
+        return true;
+    }
+
+    private static bool TryParseSeconds(string name, string? text, out TimeSpan? seconds, out string error)
+    {
+        seconds = null;
+        error = "";
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        {
+            error = $"{name} '{text}' is not a number of seconds ≥ 0";
+            return false;
+        }
+        seconds = TimeSpan.FromSeconds(value);
         return true;
     }
 

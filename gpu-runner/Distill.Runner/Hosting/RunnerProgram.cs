@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Distill.Runner.Hosting;
 
 /// <summary>
-/// The runner executable: <c>Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]</c>,
-/// each also from the environment (<c>DISTILL_STORE</c>, <c>DISTILL_RUNNER_ID</c>, <c>DISTILL_RUNNER_FOLDER</c>,
-/// <c>DISTILL_RUNNER_IDLE_EXIT</c>). Logs to standard error. SIGTERM and Ctrl+C stop it cleanly: the stage in progress
-/// checkpoints and goes back to the queue. Exit codes: 0 stopped, 1 failed, 2 bad usage.
+/// The runner executable: <c>Distill.Runner [--store PATH] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]
+/// [--retry-delay SECONDS]</c>, each also from the environment (<c>DISTILL_STORE</c>, <c>DISTILL_RUNNER_ID</c>,
+/// <c>DISTILL_RUNNER_FOLDER</c>, <c>DISTILL_RUNNER_IDLE_EXIT</c>, <c>DISTILL_RUNNER_RETRY_DELAY</c>). Logs to standard
+/// error. SIGTERM and Ctrl+C stop it cleanly: the stage in progress checkpoints and goes back to the queue. Exit codes:
+/// 0 stopped, 1 failed, 2 bad usage.
 /// </summary>
 public static class RunnerProgram
 {
@@ -36,6 +37,10 @@ public static class RunnerProgram
         {
             var store = LocalStore.ResolvePath(arguments.Store);
             var options = LocalWorker.Options(store, arguments.RunnerId, arguments.Folder);
+            if (arguments.RetryDelay is { } retryDelay)
+            {
+                options = options with { TransientRedeliveryDelay = retryDelay };
+            }
             // A runner named by the operator keeps its cache for its next start; one named after its process never returns.
             var keepFolder = arguments.RunnerId is not null || arguments.Folder is not null;
             await LocalWorker.RunAsync(store, options, arguments.Once, arguments.IdleExit, keepFolder, loggers, null, signals.Token).ConfigureAwait(false);
