@@ -130,8 +130,22 @@ internal sealed class LocalPipeline : IAsyncDisposable
         return null!;
     }
 
-    /// <summary>Waits until the run is completed or failed.</summary>
-    public Task<RunState> WaitForFinishAsync(string runId, TimeSpan timeout) => WaitForStateAsync(runId, s => s.IsFinished, timeout, "finished");
+    /// <summary>
+    /// Waits until the run is completed or failed and its outcome event (<c>distill.pipeline.completed</c> or
+    /// <c>.failed</c>) is recorded: the handlers write the state first, then publish.
+    /// </summary>
+    public async Task<RunState> WaitForFinishAsync(string runId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var state = await WaitForStateAsync(runId, s => s.IsFinished, timeout, "finished");
+        var outcome = BlobPaths.RunEvent(runId, $"{runId}:{(state.Status == RunStatus.Completed ? DistillEventTypes.PipelineCompleted : DistillEventTypes.PipelineFailed)}");
+        while (!await ExistsAsync(outcome))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} is {state.Status} but {outcome} was not written within {timeout}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        return state;
+    }
 
     /// <summary>Every event of the run, from its event folder, in the order of their blob names.</summary>
     public async Task<IReadOnlyList<CloudEventEnvelope>> EventsAsync(string runId)
