@@ -21,7 +21,8 @@ public sealed class CorruptUploadTests(TinyModels models)
         var healthyUpload = await pipeline.SubmitAsync("healthy", TestManifests.Kd(name: "healthy", steps: 12, checkpointEvery: 4));
         await pipeline.WaitForStateAsync("healthy", s => s.Stage(StageNames.Distill).Status == StageStatus.Running, s_runTimeout, "distill running");
 
-        // Uploaded blob by blob, as any client may, so the pipeline's own checks are what catches them.
+        // Uploaded blob by blob, as any client may, so the pipeline's own checks are what catches them: the upload check
+        // for the first three; the runner's prepare stage for a tokenizer that is well-formed but another model's.
         var corrupt = new (string RunId, string File, string Problem, Func<Task<Dictionary<string, byte[]>>> Submit)[]
         {
             ("truncated", "uploads/truncated/teacher/model.safetensors: ", "the file is truncated", () => pipeline.SubmitAsync("truncated", TestManifests.Kd(name: "truncated"),
@@ -35,6 +36,10 @@ public sealed class CorruptUploadTests(TinyModels models)
                 TestManifests.Kd(name: "bad-manifest").Replace("\"name\": \"kd\"", "\"name\": \"magic\"", StringComparison.Ordinal))),
             ("no-tokenizer", "uploads/no-tokenizer/teacher/tokenizer.json: ", "missing", () => pipeline.SubmitAsync("no-tokenizer", TestManifests.Kd(name: "no-tokenizer"),
                 editTeacher: teacher => File.Delete(Path.Join(teacher, "tokenizer.json")))),
+            ("foreign-tokenizer", "uploads/foreign-tokenizer/teacher: ",
+                "tokenizer.json has 320 tokens but config.json's vocab_size is 300: the tokenizer does not belong to this model", () => pipeline.SubmitAsync("foreign-tokenizer",
+                TestManifests.Kd(name: "foreign-tokenizer"),
+                editTeacher: teacher => File.Copy(Path.Join(models.LargerTokenizerFolder, "tokenizer.json"), Path.Join(teacher, "tokenizer.json"), overwrite: true))),
         };
         var uploads = await Task.WhenAll(corrupt.Select(c => c.Submit()));
 
@@ -46,8 +51,10 @@ public sealed class CorruptUploadTests(TinyModels models)
             var reasons = DistillEvents.ReadData<PipelineFailed>(failed).Reasons;
             Assert.True(reasons.Any(r => r.StartsWith(file, StringComparison.Ordinal) && r.Contains(problem, StringComparison.Ordinal)),
                 $"run {runId}: no reason names {file} and says '{problem}': {string.Join(" | ", reasons)}");
-            Assert.DoesNotContain(await pipeline.EventsAsync(runId), e => e.Type == DistillEventTypes.StageStarted);
+            // Nothing trained: refused at the upload, or failed in prepare.
+            Assert.DoesNotContain(await pipeline.EventsAsync(runId), e => e.Type == DistillEventTypes.StageStarted && DistillEvents.ReadData<StageStarted>(e).Stage != StageNames.Prepare);
         }
+        Assert.Equal(StageNames.Prepare, (await pipeline.StateAsync("foreign-tokenizer"))!.Failure?.Stage);
 
         // The run in flight finishes as if alone, its upload untouched; the corrupt uploads stay as they came for a look.
         var healthy = await pipeline.WaitForFinishAsync("healthy", s_runTimeout);

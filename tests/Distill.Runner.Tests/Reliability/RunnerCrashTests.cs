@@ -66,11 +66,15 @@ public sealed class RunnerCrashTests(TinyModels models)
         var expected = await pipeline.TensorsAsync(BlobPaths.PublishedModel("crash", "straight").Child("model.safetensors"));
         var actual = await pipeline.TensorsAsync(BlobPaths.PublishedModel("crash", "crashed").Child("model.safetensors"));
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        var largest = 0f;
         foreach (var (name, values) in expected)
         {
             Assert.Equal(values.Length, actual[name].Length);
             var difference = values.Zip(actual[name], (e, a) => Math.Abs(e - a)).Max();
             Assert.True(difference <= 1e-5f, $"tensor {name} differs by up to {difference} between the uninterrupted and the resumed student");
+            largest = Math.Max(largest, difference);
         }
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"killed at the checkpoint of step {checkpointStep}; {expected.Count} tensors, largest difference {largest}"));
     }
 }
