@@ -45,7 +45,8 @@ internal sealed class RunnerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[runner, "--store", store, "--runner-id", runnerId, .. extraArguments])
+        // --idle-exit: a runner the test could not kill (its process died first) ends by itself.
+        foreach (var argument in (string[])[runner, "--store", store, "--runner-id", runnerId, "--idle-exit", "120", .. extraArguments])
         {
             start.ArgumentList.Add(argument);
         }
