@@ -49,6 +49,7 @@ public sealed class CorruptUploadTests(TinyModels models)
             Assert.Equal(RunStatus.Failed, state.Status);
             var failed = Assert.Single(await pipeline.EventsAsync(runId), e => e.Type == DistillEventTypes.PipelineFailed);
             var reasons = DistillEvents.ReadData<PipelineFailed>(failed).Reasons;
+            TestContext.Current.TestOutputHelper?.WriteLine($"{runId}: {string.Join(" | ", reasons)}");
             Assert.True(reasons.Any(r => r.StartsWith(file, StringComparison.Ordinal) && r.Contains(problem, StringComparison.Ordinal)),
                 $"run {runId}: no reason names {file} and says '{problem}': {string.Join(" | ", reasons)}");
             // Nothing trained: refused at the upload, or failed in prepare.
