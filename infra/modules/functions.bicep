@@ -1,7 +1,7 @@
 // The function app: Flex Consumption (FC1, Linux) with the custom runtime, for the custom-handler app in
 // functions/Distill.Functions (host.json starts the handler through `sh start.sh`, so the package needs no execute
 // bit). The host, its triggers and the handler all sign in with the apps' managed identity: host storage, the Service
-// Bus connection `SB` that function.json bindings name, and the Distill__* settings the handler reads.
+// Bus connection `ServiceBus` that function.json bindings name, and the Distill__* settings the handler reads.
 
 param location string
 param tags object

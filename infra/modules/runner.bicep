@@ -113,7 +113,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
         {
           name: 'runner'
           image: image
-          args: ['--once', '--idle-exit', '60']
+          args: ['--target', 'azure', '--once', '--idle-exit', '60']
           env: concat(distillSettings, [
             { name: 'AZURE_CLIENT_ID', value: appIdentityClientId }
             { name: 'DISTILL_RUNNER_FOLDER', value: '/tmp/distill-runner' }

@@ -8,8 +8,8 @@ namespace Distill.Runner.Hosting;
 public sealed record RunnerArguments
 {
     public const string Usage =
-        "usage: Distill.Runner [--target local|azure|azurite] [--store PATH] [--azurite-port PORT] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS]\n" +
-        "  environment: DISTILL_TARGET, DISTILL_STORE, DISTILL_AZURITE_PORT, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT;\n" +
+        "usage: Distill.Runner [--target local|azure|azurite] [--store PATH] [--azurite-port PORT] [--runner-id ID] [--folder PATH] [--once] [--idle-exit SECONDS] [--retry-delay SECONDS]\n" +
+        "  environment: DISTILL_TARGET, DISTILL_STORE, DISTILL_AZURITE_PORT, DISTILL_RUNNER_ID, DISTILL_RUNNER_FOLDER, DISTILL_RUNNER_IDLE_EXIT, DISTILL_RUNNER_RETRY_DELAY;\n" +
         "  --target azure reads Distill__Storage__*, Distill__Bus__*, Distill__Events__* and Distill__Identity__ClientId";
 
     /// <summary>Where the pipeline is: the local store (the default), Azure (the <c>Distill__*</c> settings) or Azurite.</summary>
@@ -32,6 +32,9 @@ public sealed record RunnerArguments
     /// <summary>Exit after this long without a message.</summary>
     public TimeSpan? IdleExit { get; init; }
 
+    /// <summary>How long a stage message waits after an unexpected error before its redelivery; null: the worker's default.</summary>
+    public TimeSpan? RetryDelay { get; init; }
+
     /// <summary>Reads <paramref name="args"/>, falling back on <paramref name="environment"/> for what they leave out.</summary>
     public static bool TryParse(IReadOnlyList<string> args, Func<string, string?> environment, [NotNullWhen(true)] out RunnerArguments? arguments, out string error)
     {
@@ -39,7 +42,7 @@ public sealed record RunnerArguments
         ArgumentNullException.ThrowIfNull(environment);
         arguments = null;
         string? store = environment("DISTILL_STORE"), runnerId = environment("DISTILL_RUNNER_ID"), folder = environment("DISTILL_RUNNER_FOLDER");
-        var idleText = environment("DISTILL_RUNNER_IDLE_EXIT");
+        string? idleText = environment("DISTILL_RUNNER_IDLE_EXIT"), retryText = environment("DISTILL_RUNNER_RETRY_DELAY");
         string? targetText = environment(PipelineTargets.EnvironmentVariable), portText = environment(PipelineTargets.AzuritePortVariable);
         var once = false;
         for (var i = 0; i < args.Count; i++)
@@ -50,7 +53,7 @@ public sealed record RunnerArguments
                 once = true;
                 continue;
             }
-            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit" or "--target" or "--azurite-port"))
+            if (name is not ("--store" or "--runner-id" or "--folder" or "--idle-exit" or "--retry-delay" or "--target" or "--azurite-port"))
             {
                 error = $"unknown argument '{name}'";
                 return false;
@@ -78,20 +81,17 @@ public sealed record RunnerArguments
                 case "--azurite-port":
                     portText = value;
                     break;
-                default:
+                case "--idle-exit":
                     idleText = value;
+                    break;
+                default:
+                    retryText = value;
                     break;
             }
         }
-        TimeSpan? idleExit = null;
-        if (!string.IsNullOrWhiteSpace(idleText))
+        if (!TryParseSeconds("--idle-exit", idleText, out var idleExit, out error) || !TryParseSeconds("--retry-delay", retryText, out var retryDelay, out error))
         {
-            if (!double.TryParse(idleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds) || seconds < 0)
-            {
-                error = $"--idle-exit '{idleText}' is not a number of seconds ≥ 0";
-                return false;
-            }
-            idleExit = TimeSpan.FromSeconds(seconds);
+            return false;
         }
         var target = PipelineTarget.Local;
         if (!string.IsNullOrWhiteSpace(targetText) && !PipelineTargets.TryParse(targetText, out target))
@@ -113,8 +113,26 @@ public sealed record RunnerArguments
             Folder = Blank(folder),
             Once = once,
             IdleExit = idleExit,
+            RetryDelay = retryDelay,
         };
         error = "";
+        return true;
+    }
+
+    private static bool TryParseSeconds(string name, string? text, out TimeSpan? seconds, out string error)
+    {
+        seconds = null;
+        error = "";
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        {
+            error = $"{name} '{text}' is not a number of seconds ≥ 0";
+            return false;
+        }
+        seconds = TimeSpan.FromSeconds(value);
         return true;
     }
 

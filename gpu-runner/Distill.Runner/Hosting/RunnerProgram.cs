@@ -8,11 +8,12 @@ namespace Distill.Runner.Hosting;
 
 /// <summary>
 /// The runner executable: <c>Distill.Runner [--target local|azure|azurite] [--store PATH] [--azurite-port PORT] [--runner-id ID]
-/// [--folder PATH] [--once] [--idle-exit SECONDS]</c>, each also from the environment (<c>DISTILL_TARGET</c>,
-/// <c>DISTILL_STORE</c>, <c>DISTILL_AZURITE_PORT</c>, <c>DISTILL_RUNNER_ID</c>, <c>DISTILL_RUNNER_FOLDER</c>,
-/// <c>DISTILL_RUNNER_IDLE_EXIT</c>). With <c>--target azure</c> the blob store, bus and event topic come from the
-/// <c>Distill__*</c> environment variables (<see cref="DistillOptions"/>), checked at start. Logs to standard error. SIGTERM and Ctrl+C stop it cleanly: the stage in progress
-/// checkpoints and goes back to the queue. Exit codes: 0 stopped, 1 failed, 2 bad usage.
+/// [--folder PATH] [--once] [--idle-exit SECONDS] [--retry-delay SECONDS]</c>, each also from the environment
+/// (<c>DISTILL_TARGET</c>, <c>DISTILL_STORE</c>, <c>DISTILL_AZURITE_PORT</c>, <c>DISTILL_RUNNER_ID</c>,
+/// <c>DISTILL_RUNNER_FOLDER</c>, <c>DISTILL_RUNNER_IDLE_EXIT</c>, <c>DISTILL_RUNNER_RETRY_DELAY</c>). With
+/// <c>--target azure</c> the blob store, bus and event topic come from the <c>Distill__*</c> environment variables
+/// (<see cref="DistillOptions"/>), checked at start. Logs to standard error. SIGTERM and Ctrl+C stop it cleanly: the
+/// stage in progress checkpoints and goes back to the queue. Exit codes: 0 stopped, 1 failed, 2 bad usage.
 /// </summary>
 public static class RunnerProgram
 {
@@ -40,6 +41,10 @@ public static class RunnerProgram
         {
             var store = LocalStore.ResolvePath(arguments.Store);
             var options = LocalWorker.Options(store, arguments.RunnerId, arguments.Folder);
+            if (arguments.RetryDelay is { } retryDelay)
+            {
+                options = options with { TransientRedeliveryDelay = retryDelay };
+            }
             // A runner named by the operator keeps its cache for its next start; one named after its process never returns.
             var keepFolder = arguments.RunnerId is not null || arguments.Folder is not null;
             var pipeline = PipelineTargets.Options(arguments.Target, store, new ConfigurationBuilder().AddEnvironmentVariables().Build(), arguments.AzuritePort);

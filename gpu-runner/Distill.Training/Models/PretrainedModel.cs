@@ -54,7 +54,7 @@ public sealed class PretrainedModel : IDisposable
             if (tokenizer.VocabSize > model.Config.VocabSize)
             {
                 throw new ModelCheckpointException(full,
-                    $"{tokenizerPath} has {tokenizer.VocabSize} tokens but config.json's vocab_size is {model.Config.VocabSize}: the tokenizer does not belong to this model");
+                    $"{TokenizerFiles.TokenizerJsonFileName} has {tokenizer.VocabSize} tokens but config.json's vocab_size is {model.Config.VocabSize}: the tokenizer does not belong to this model");
             }
             model.OutputVocabSize = tokenizer.VocabSize;
             return new PretrainedModel(full, model, tokenizer, tokenizerId);

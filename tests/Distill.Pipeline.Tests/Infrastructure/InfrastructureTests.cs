@@ -169,6 +169,17 @@ public sealed class InfrastructureTests
     }
 
     [Fact]
+    public void Runner_Container_TakesOneStageFromTheAzureTarget()
+    {
+        var job = ModuleFile("runner").Resource("job");
+        var container = Assert.IsType<BicepObject>(Assert.Single(Assert.IsType<BicepArray>(job.Get("properties.template.containers")).Items));
+        var args = Assert.IsType<BicepArray>(container.Get("args")).Items.Select(a => Assert.IsType<BicepString>(a).Value).ToList();
+
+        // Without --target azure the runner would open a local store inside the container and never see the queue.
+        Assert.Equal(["--target", "azure", "--once", "--idle-exit", "60"], args);
+    }
+
+    [Fact]
     public void Settings_BothApps_GetDistillsConfigurationAndTheIdentityClientId()
     {
         var main = Main;

@@ -18,6 +18,19 @@ public sealed class RunnerArgumentsTests
         Assert.True(arguments.Once);
         Assert.Equal(TimeSpan.FromSeconds(2.5), arguments.IdleExit);
         Assert.Null(arguments.Folder);
+        Assert.Null(arguments.RetryDelay);
+    }
+
+    [Fact]
+    public void TryParse_RetryDelay_FromTheArgumentsOrTheEnvironment()
+    {
+        var environment = new Dictionary<string, string> { ["DISTILL_RUNNER_RETRY_DELAY"] = "3" };
+
+        Assert.True(RunnerArguments.TryParse([], environment.GetValueOrDefault, out var fromEnvironment, out _));
+        Assert.True(RunnerArguments.TryParse(["--retry-delay", "0"], environment.GetValueOrDefault, out var fromArguments, out _));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), fromEnvironment.RetryDelay);
+        Assert.Equal(TimeSpan.Zero, fromArguments.RetryDelay);
     }
 
     [Fact]
@@ -43,6 +56,7 @@ public sealed class RunnerArgumentsTests
     [InlineData(new[] { "--store" }, "--store needs a value")]
     [InlineData(new[] { "--store", "--once" }, "--store needs a value")]
     [InlineData(new[] { "--idle-exit", "soon" }, "--idle-exit 'soon' is not a number of seconds ≥ 0")]
+    [InlineData(new[] { "--retry-delay", "-1" }, "--retry-delay '-1' is not a number of seconds ≥ 0")]
     [InlineData(new[] { "--verbose" }, "unknown argument '--verbose'")]
     public void TryParse_BadArguments_SaysWhy(string[] args, string expected)
     {
