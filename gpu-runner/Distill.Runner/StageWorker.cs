@@ -37,7 +37,7 @@ namespace Distill.Runner;
 /// <item>The executor runs; training progress becomes throttled stage.progress events and checkpoint records.</item>
 /// <item>Done: the state records the metrics and artifacts, stage.completed is published, the message completed and the
 /// lease released. Bad input (<see cref="StageFailures"/>): stage.failed with the reasons, the message completed (never
-/// retried). Anything unexpected: the message is abandoned for <see cref="StageWorkerOptions.TransientRedeliveryDelay"/>
+/// retried). Anything unexpected: the error is recorded (<see cref="BlobPaths.StageLastError"/>) and the message abandoned for <see cref="StageWorkerOptions.TransientRedeliveryDelay"/>
 /// (the bus dead-letters it after its maximum deliveries, and the pipeline fails the run). Shutdown: the trainer saves
 /// a checkpoint, the message is abandoned at once for another runner. Lost lock or lease: stop at once, writing and
 /// publishing nothing more.</item>
@@ -312,7 +312,7 @@ public sealed partial class StageWorker
                 StageFailureKind.Fenced => await FencedAsync(message, fence).ConfigureAwait(false),
                 StageFailureKind.Interrupted => await InterruptedAsync(message, guard, null).ConfigureAwait(false),
                 StageFailureKind.BadInput => await FailAsync(message, command, failure.Reasons, guard).ConfigureAwait(false),
-                _ => await TransientAsync(message, e, guard).ConfigureAwait(false),
+                _ => await TransientAsync(message, command, e, guard).ConfigureAwait(false),
             };
         }
         finally
@@ -429,7 +429,7 @@ public sealed partial class StageWorker
         catch (Exception e) when (IsHandled(e))
         {
             // stage.failed did not go out: a redelivery fails the stage again and publishes it.
-            return await TransientAsync(message, e, guard).ConfigureAwait(false);
+            return await TransientAsync(message, command, e, guard).ConfigureAwait(false);
         }
         if (guard is not null)
         {
@@ -446,14 +446,18 @@ public sealed partial class StageWorker
         {
             StageFailureKind.BadInput => await FailAsync(message, command, failure.Reasons, null).ConfigureAwait(false),
             StageFailureKind.Interrupted => await InterruptedAsync(message, null, null).ConfigureAwait(false),
-            _ => await TransientAsync(message, error, null).ConfigureAwait(false),
+            _ => await TransientAsync(message, command, error, null).ConfigureAwait(false),
         };
     }
 
-    /// <summary>Unexpected: abandon for a redelivery after a short delay (dead-lettered after the bus's maximum deliveries).</summary>
-    private async Task<(StageOutcome, string)> TransientAsync(ReceivedBusMessage message, Exception error, StageGuard? guard)
+    /// <summary>
+    /// Unexpected: record the error for the pipeline (<see cref="BlobPaths.StageLastError"/>) and abandon for a redelivery
+    /// after a short delay (dead-lettered after the bus's maximum deliveries).
+    /// </summary>
+    private async Task<(StageOutcome, string)> TransientAsync(ReceivedBusMessage message, RunStageCommand command, Exception error, StageGuard? guard)
     {
         LogTransient(_logger, message.DeliveryCount, _options.TransientRedeliveryDelay, error);
+        await RecordErrorAsync(message, command, error).ConfigureAwait(false);
         if (guard is not null)
         {
             await guard.ReleaseAsync().ConfigureAwait(false);
@@ -461,6 +465,35 @@ public sealed partial class StageWorker
         await SettleAsync(() => _bus.AbandonAsync(message, _options.TransientRedeliveryDelay, CancellationToken.None)).ConfigureAwait(false);
         return (StageOutcome.Transient, string.Create(CultureInfo.InvariantCulture,
             $"{error.GetType().Name}: {error.Message}; back on the queue in {Reports.MarkdownReport.FormatDuration(_options.TransientRedeliveryDelay)} (delivery {message.DeliveryCount} of at most {PipelineTopology.StageMaxDeliveryCount})"));
+    }
+
+    /// <summary>
+    /// Writes <see cref="StageError"/> for the attempt, so that a dead-lettered command's run fails with the runner's error.
+    /// Best effort: a failure is logged, and the message is settled all the same.
+    /// </summary>
+    private async Task RecordErrorAsync(ReceivedBusMessage message, RunStageCommand command, Exception error)
+    {
+        var record = new StageError
+        {
+            RunId = command.RunId,
+            Stage = command.Stage,
+            Attempt = command.Attempt,
+            DeliveryCount = message.DeliveryCount,
+            Runner = _options.RunnerId,
+            Time = _time.GetUtcNow(),
+            ErrorType = error.GetType().Name,
+            Message = error.Message,
+        };
+        var location = BlobPaths.StageLastError(command.RunId, command.Stage, command.Attempt);
+        try
+        {
+            using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(record.ToJson()));
+            await _blobs.PutAsync(location.ToAddress(), content, new BlobPutOptions { ContentType = "application/json" }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsHandled(e))
+        {
+            LogErrorNotRecorded(_logger, location.ToString(), e);
+        }
     }
 
     /// <summary>Shutting down: the checkpoint is saved; abandon at once so that another runner resumes it; release the lease.</summary>
@@ -605,6 +638,9 @@ public sealed partial class StageWorker
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unexpected error on delivery {DeliveryCount}; abandoned for a redelivery in {Delay}")]
     private static partial void LogTransient(ILogger logger, int deliveryCount, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the error in {Location}; the pipeline will not see it if the stage is dead-lettered")]
+    private static partial void LogErrorNotRecorded(ILogger logger, string location, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped without publishing: {Reason}")]
     private static partial void LogFenced(ILogger logger, string reason);

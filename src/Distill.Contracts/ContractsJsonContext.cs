@@ -38,6 +38,7 @@ namespace Distill.Contracts;
 [JsonSerializable(typeof(PipelineManifest))]
 [JsonSerializable(typeof(MethodOptions))]
 [JsonSerializable(typeof(RunStageCommand))]
+[JsonSerializable(typeof(StageError))]
 [JsonSerializable(typeof(RunState))]
 [JsonSerializable(typeof(CloudEventEnvelope))]
 [JsonSerializable(typeof(IReadOnlyList<CloudEventEnvelope>))]

@@ -10,6 +10,7 @@ namespace Distill.Contracts.Storage;
 /// <item><c>uploads/{uploadId}/pipeline.json</c>, <c>…/teacher/…</c>, <c>…/data/…</c>: what a user submits. The manifest is
 /// written last; its arrival starts the run.</item>
 /// <item><c>runs/{runId}/state.json</c> (the run's one source of truth), <c>runs/{runId}/stages/{stage}/lease</c>,
+/// <c>runs/{runId}/stages/{stage}/last-error-{attempt}.json</c>,
 /// <c>runs/{runId}/stages/{stage}/checkpoints/…</c> (<c>latest.json</c> points at the current one),
 /// <c>runs/{runId}/artifacts/{name}/…</c> (what a stage hands to the next), <c>runs/{runId}/report/…</c>.</item>
 /// <item><c>models/{name}/{runId}/…</c>: the published student.</item>
@@ -62,6 +63,16 @@ public static class BlobPaths
 
     /// <summary>The blob whose lease fences a stage: <c>runs/{runId}/stages/{stage}/lease</c>.</summary>
     public static BlobLocation StageLease(string runId, string stage) => Stage(runId, stage).Child("lease");
+
+    /// <summary>
+    /// The last unexpected error a runner met on an attempt of a stage, before abandoning its command:
+    /// <c>runs/{runId}/stages/{stage}/last-error-{attempt}.json</c>.
+    /// </summary>
+    public static BlobLocation StageLastError(string runId, string stage, int attempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
+        return Stage(runId, stage).Child(Invariant($"last-error-{attempt}.json"));
+    }
 
     /// <summary>The folder of a stage's checkpoints: <c>runs/{runId}/stages/{stage}/checkpoints</c>.</summary>
     public static BlobLocation StageCheckpoints(string runId, string stage) => Stage(runId, stage).Child("checkpoints");

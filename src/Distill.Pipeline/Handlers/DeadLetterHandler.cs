@@ -14,8 +14,9 @@ namespace Distill.Pipeline.Handlers;
 
 /// <summary>
 /// OnDeadLetter: a message the pipeline could not get through, after the bus gave up on it, fails its run. A stage
-/// command (<c>stages/$deadletterqueue</c>) fails the stage's attempt and the run, saying how many deliveries it had
-/// and why it was dead-lettered; an upload notification (<c>upload-events/$deadletterqueue</c>) fails the upload's run
+/// command (<c>stages/$deadletterqueue</c>) fails the stage's attempt and the run, saying how many deliveries it had,
+/// why it was dead-lettered, and the last error the runner recorded for the attempt
+/// (<see cref="BlobPaths.StageLastError"/>), if any; an upload notification (<c>upload-events/$deadletterqueue</c>) fails the upload's run
 /// (recording it as failed if it was never created); a stage event the handlers could not process
 /// (<c>pipeline-events/subscriptions/evaluation/$deadletterqueue</c>) fails its run. Idempotent: a redelivered dead
 /// letter changes nothing more and re-publishes the same <c>distill.pipeline.failed</c> (a duplicate).
@@ -57,7 +58,10 @@ public sealed partial class DeadLetterHandler(PipelineContext context, ILogger<D
     {
         var command = Read(message, body => RunStageCommand.FromJson(body));
         using var scope = logger.BeginRunScope(command.RunId, command.Stage);
-        var reasons = new[] { $"stage '{command.Stage}' (attempt {command.Attempt}) {Describe(message, PipelineTopology.StagesQueue)}" };
+        // The runner's error says why: with it, the bus's boilerplate ("Message could not be consumed after 5 delivery attempts.") goes.
+        var lastError = await ReadLastErrorAsync(command, cancellationToken).ConfigureAwait(false);
+        var how = Describe(message, PipelineTopology.StagesQueue, withBoilerplate: lastError is null);
+        var reasons = new[] { $"stage '{command.Stage}' (attempt {command.Attempt}) {how}{(lastError is null ? "" : "; " + lastError.Describe())}" };
         await FailAsync(command.RunId, command.Stage, command.Attempt, reasons, message, cancellationToken).ConfigureAwait(false);
     }
 
@@ -97,6 +101,26 @@ public sealed partial class DeadLetterHandler(PipelineContext context, ILogger<D
             await context.Runs.TryCreateAsync(rejected, cancellationToken).ConfigureAwait(false);
         }
         await FailAsync(uploadId, null, 0, reasons, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The last error a runner recorded for the command's attempt before abandoning it; null when there is none or it
+    /// cannot be read (the reason then says only how the command was dead-lettered).
+    /// </summary>
+    private async Task<StageError?> ReadLastErrorAsync(RunStageCommand command, CancellationToken cancellationToken)
+    {
+        var location = BlobPaths.StageLastError(command.RunId, command.Stage, command.Attempt);
+        try
+        {
+            return await context.Blobs.TryReadAllBytesAsync(location.ToAddress(), cancellationToken).ConfigureAwait(false) is { } blob
+                ? StageError.FromJson(System.Text.Encoding.UTF8.GetString(blob.Content))
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or BlobStoreException { Reason: BlobStoreErrorReason.ContainerNotFound })
+        {
+            LogLastErrorUnreadable(logger, location.ToString(), e);
+            return null;
+        }
     }
 
     /// <summary>
@@ -142,14 +166,15 @@ public sealed partial class DeadLetterHandler(PipelineContext context, ILogger<D
 
     /// <summary>
     /// How the message ended up dead-lettered, the same on every delivery of the dead letter: "failed after 5 deliveries:
-    /// MaxDeliveryCountExceeded: …", or "was dead-lettered: {reason}: {description}".
+    /// MaxDeliveryCountExceeded: …" (without the bus's description unless <paramref name="withBoilerplate"/>), or
+    /// "was dead-lettered: {reason}: {description}".
     /// </summary>
-    private string Describe(ReceivedBusMessage message, string entityPath)
+    private string Describe(ReceivedBusMessage message, string entityPath, bool withBoilerplate = true)
     {
         var reason = message.DeadLetterReason ?? "no dead-letter reason";
         var detail = string.IsNullOrWhiteSpace(message.DeadLetterErrorDescription) ? reason : $"{reason}: {message.DeadLetterErrorDescription}";
         return message.DeadLetterReason == DeadLetterReasons.MaxDeliveryCountExceeded && MaxDeliveryCount(entityPath) is { } count
-            ? string.Create(CultureInfo.InvariantCulture, $"failed after {count} deliveries: {detail}")
+            ? string.Create(CultureInfo.InvariantCulture, $"failed after {count} deliveries: {(withBoilerplate ? detail : reason)}")
             : $"was dead-lettered: {detail}";
     }
 
@@ -189,6 +214,9 @@ public sealed partial class DeadLetterHandler(PipelineContext context, ILogger<D
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed: a message was dead-lettered on {EntityPath}: {Reason}")]
     private static partial void LogRunFailed(ILogger logger, string runId, string entityPath, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the stage's last error from {Location}; the run fails without it")]
+    private static partial void LogLastErrorUnreadable(ILogger logger, string location, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped dead letter {MessageId} from {EntityPath}: {Reason}")]
     private static partial void LogDropped(ILogger logger, string messageId, string entityPath, string reason);

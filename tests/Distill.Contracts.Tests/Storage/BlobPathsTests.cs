@@ -14,6 +14,7 @@ public sealed class BlobPathsTests
         Assert.Equal("runs/run42/state.json", BlobPaths.RunState("run42").ToString());
         Assert.Equal("runs/run42/stages/distill/lease", BlobPaths.StageLease("run42", "distill").ToString());
         Assert.Equal("runs/run42/stages/distill/checkpoints", BlobPaths.StageCheckpoints("run42", "distill").ToString());
+        Assert.Equal("runs/run42/stages/distill/last-error-2.json", BlobPaths.StageLastError("run42", "distill", 2).ToString());
         Assert.Equal("runs/run42/stages/distill/checkpoints/step-000000100-3f2a9c1e", BlobPaths.StageCheckpoint("run42", "distill", "step-000000100-3f2a9c1e").ToString());
         Assert.Equal("runs/run42/stages/distill/checkpoints/latest.json", BlobPaths.StageCheckpointPointer("run42", "distill").ToString());
         Assert.Equal("runs/run42/artifacts/dataset", BlobPaths.Artifact("run42", "dataset").ToString());

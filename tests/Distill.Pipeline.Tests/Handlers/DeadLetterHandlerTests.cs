@@ -1,6 +1,7 @@
 using Distill.Contracts.Events;
 using Distill.Contracts.Runs;
 using Distill.Contracts.Stages;
+using Distill.Contracts.Storage;
 using Distill.Pipeline.Handlers;
 using Distill.Pipeline.Messaging;
 
@@ -38,6 +39,44 @@ public sealed class DeadLetterHandlerTests : IAsyncLifetime
         var failed = Assert.Single(await _harness.DrainEventsAsync<PipelineFailed>(PipelineTopology.DeadLetterWatchSubscription));
         Assert.Equal(StageNames.Prepare, failed.FailedStage);
         Assert.Null(await _harness.Bus.ReceiveAsync(StagesDeadLetters, TimeSpan.Zero, Cancel));
+    }
+
+    [Fact]
+    public async Task StageCommandDeadLettered_WithTheRunnersLastError_FailsTheRunWithThatCause()
+    {
+        await _harness.WriteUploadAsync("run-6", TestUpload.Valid());
+        await _harness.Handlers.Uploads.HandleUploadAsync("run-6", Cancel);
+        await ExhaustDeliveriesAsync();
+        await _harness.PutAsync(BlobPaths.StageLastError("run-6", StageNames.Prepare, 1), LastError("run-6", 1, "Could not create the work folder\nbecause a file is in the way"));
+        // Another attempt's error is not this attempt's cause.
+        await _harness.PutAsync(BlobPaths.StageLastError("run-6", StageNames.Prepare, 2), LastError("run-6", 2, "not this one"));
+
+        await _harness.Handlers.ProcessNextAsync(StagesDeadLetters, TimeSpan.Zero, Cancel);
+
+        var state = await _harness.StateAsync("run-6");
+        Assert.Equal(RunStatus.Failed, state.Status);
+        Assert.Equal(
+            ["stage 'prepare' (attempt 1) failed after 5 deliveries: MaxDeliveryCountExceeded; the last error (delivery 5, runner r1): IOException: Could not create the work folder because a file is in the way"],
+            state.Failure?.Reasons);
+        var failed = Assert.Single(await _harness.DrainEventsAsync<PipelineFailed>(PipelineTopology.DeadLetterWatchSubscription));
+        Assert.Equal(state.Failure?.Reasons, failed.Reasons);
+    }
+
+    [Fact]
+    public async Task StageCommandDeadLettered_UnreadableLastError_FailsTheRunWithoutIt()
+    {
+        await _harness.WriteUploadAsync("run-7", TestUpload.Valid());
+        await _harness.Handlers.Uploads.HandleUploadAsync("run-7", Cancel);
+        await ExhaustDeliveriesAsync();
+        await _harness.PutAsync(BlobPaths.StageLastError("run-7", StageNames.Prepare, 1), "{ \"schemaVersion\": 1, \"runId\": ");
+
+        await _harness.Handlers.ProcessNextAsync(StagesDeadLetters, TimeSpan.Zero, Cancel);
+
+        var state = await _harness.StateAsync("run-7");
+        Assert.Equal(RunStatus.Failed, state.Status);
+        Assert.Equal(
+            ["stage 'prepare' (attempt 1) failed after 5 deliveries: MaxDeliveryCountExceeded: Message could not be consumed after 5 delivery attempts."],
+            state.Failure?.Reasons);
     }
 
     [Fact]
@@ -117,6 +156,19 @@ public sealed class DeadLetterHandlerTests : IAsyncLifetime
         Assert.StartsWith("the pipeline could not process distill.stage.completed of stage 'prepare' (attempt 1): it failed after 10 deliveries",
             Assert.Single(state.Failure?.Reasons ?? []), StringComparison.Ordinal);
     }
+
+    /// <summary>What a runner records before abandoning a stage command (its JSON, as the runner writes it).</summary>
+    private string LastError(string runId, int attempt, string message) => new StageError
+    {
+        RunId = runId,
+        Stage = StageNames.Prepare,
+        Attempt = attempt,
+        DeliveryCount = PipelineTopology.StageMaxDeliveryCount,
+        Runner = "r1",
+        Time = _harness.Time.GetUtcNow(),
+        ErrorType = nameof(IOException),
+        Message = message,
+    }.ToJson();
 
     /// <summary>The stages queue's command is received and abandoned until the bus dead-letters it.</summary>
     private async Task ExhaustDeliveriesAsync()

@@ -32,7 +32,10 @@ public sealed class DeadLetterTests(TinyModels models)
         Assert.Equal(StageNames.Prepare, state.Failure?.Stage);
         Assert.Equal(StageStatus.Failed, state.Stage(StageNames.Prepare).Status);
         var reason = Assert.Single(state.Failure!.Reasons);
-        Assert.StartsWith($"stage 'prepare' (attempt 1) failed after {PipelineTopology.StageMaxDeliveryCount} deliveries: MaxDeliveryCountExceeded", reason, StringComparison.Ordinal);
+        // The cause is the runner's own error, recorded before each abandon (the bus cannot carry it).
+        Assert.StartsWith($"stage 'prepare' (attempt 1) failed after {PipelineTopology.StageMaxDeliveryCount} deliveries: MaxDeliveryCountExceeded; " +
+            $"the last error (delivery {PipelineTopology.StageMaxDeliveryCount}, runner runner-f): IOException: ", reason, StringComparison.Ordinal);
+        Assert.Contains(work, reason, StringComparison.Ordinal);
         var failed = Assert.Single(await pipeline.EventsAsync(Run), e => e.Type == DistillEventTypes.PipelineFailed);
         Assert.Equal([reason], DistillEvents.ReadData<PipelineFailed>(failed).Reasons);
         Assert.Equal(StageNames.Prepare, DistillEvents.ReadData<PipelineFailed>(failed).FailedStage);

@@ -86,6 +86,46 @@ public sealed class StageWorkerFailureTests(TinyModels models)
     }
 
     [Fact]
+    public async Task ProcessNextAsync_TransientError_RecordsItAsTheAttemptsLastError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sandbox = new PipelineSandbox(models);
+        await sandbox.SubmitAsync("erring", TestManifests.Kd());
+        var reads = 0;
+        sandbox.Blobs.BeforeGet = blob => blob.Name == "erring/pipeline.json"
+            ? throw new IOException($"the disk is unwell (read {Interlocked.Increment(ref reads)})")
+            : Task.CompletedTask;
+        var worker = sandbox.Worker("runner-e");
+        await sandbox.QueueAsync("erring", StageNames.Prepare);
+
+        Assert.Equal(StageOutcome.Transient, await worker.ProcessNextAsync(s_wait, ct));
+        Assert.Equal(StageOutcome.Transient, await worker.ProcessNextAsync(s_wait, ct));
+
+        // The second delivery's error replaced the first's.
+        var error = StageError.FromJson(Encoding.UTF8.GetString(await sandbox.ReadAsync(BlobPaths.StageLastError("erring", StageNames.Prepare, 1))));
+        Assert.Equal(("erring", StageNames.Prepare, 1, 2, "runner-e"), (error.RunId, error.Stage, error.Attempt, error.DeliveryCount, error.Runner));
+        Assert.Equal((nameof(IOException), "the disk is unwell (read 2)"), (error.ErrorType, error.Message));
+        Assert.Equal(1, await sandbox.CountVisibleAsync(PipelineTopology.StagesQueue));
+    }
+
+    [Fact]
+    public async Task ProcessNextAsync_RecordingTheErrorFails_StillAbandonsTheMessage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sandbox = new PipelineSandbox(models);
+        await sandbox.SubmitAsync("mute", TestManifests.Kd());
+        sandbox.Blobs.BeforeGet = blob => blob.Name == "mute/pipeline.json" ? throw new IOException("the disk is unwell") : Task.CompletedTask;
+        var lastError = BlobPaths.StageLastError("mute", StageNames.Prepare, 1);
+        sandbox.Blobs.BeforePut = blob => blob.Name == lastError.Name ? throw new IOException("the disk is full") : Task.CompletedTask;
+        await sandbox.QueueAsync("mute", StageNames.Prepare);
+
+        Assert.Equal(StageOutcome.Transient, await sandbox.Worker("runner-e").ProcessNextAsync(s_wait, ct));
+
+        Assert.Equal(1, await sandbox.CountVisibleAsync(PipelineTopology.StagesQueue));
+        Assert.Null(await sandbox.Store.TryGetPropertiesAsync(lastError.ToAddress(), ct));
+    }
+
+    [Fact]
     public async Task ProcessNextAsync_NotAStageCommand_IsAbandonedUntilTheBusDeadLettersIt()
     {
         var ct = TestContext.Current.CancellationToken;
