@@ -40,6 +40,7 @@ public static class DistillCommandLine
             EvalCommand.Create(),
             GenerateCommand.Create(),
             TokenizeCommand.Create(input),
+            CompareCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

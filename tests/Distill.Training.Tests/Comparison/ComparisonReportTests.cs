@@ -1,0 +1,105 @@
+using Distill.Contracts.Methods;
+using Distill.Training.Comparison;
+
+namespace Distill.Training.Tests.Comparison;
+
+public sealed class ComparisonReportTests
+{
+    private static ComparisonRun Run(string method, ulong seed, double perplexity, double agreement, double kl, double seconds) => new()
+    {
+        Method = method,
+        Seed = seed,
+        Perplexity = perplexity,
+        MeanLoss = Math.Log(perplexity),
+        TopOneAgreement = agreement,
+        ForwardKl = kl,
+        Seconds = seconds,
+        Steps = 10,
+        EvaluationSeconds = 1,
+    };
+
+    private static ComparisonReport Report()
+    {
+        ComparisonRun[] runs =
+        [
+            Run("ce", 1, 300, 0.30, 0.70, 10), Run("kd", 1, 250, 0.50, 0.25, 20), Run("ted", 1, 240, 0.52, 0.24, 30),
+            Run("ce", 2, 310, 0.32, 0.72, 11), Run("kd", 2, 254, 0.52, 0.27, 22), Run("ted", 2, 260, 0.48, 0.28, 31),
+        ];
+        MethodOptions[] methods = [new() { Name = "ce" }, new() { Name = "kd" }, new() { Name = "ted", Weights = new MethodWeights { Ce = 0, Hidden = 0.3 } }];
+        return new ComparisonReport
+        {
+            Teacher = new ComparisonTeacher { Folder = "/t", ModelType = "gpt2", Layers = 4, HiddenSize = 128, Heads = 4, Parameters = 1_334_016, VocabSize = 4096, Perplexity = 181.79, MeanLoss = Math.Log(181.79) },
+            Student = new ComparisonStudent { Layers = 2, HiddenSize = 64, Heads = 4, IntermediateSize = 256, Parameters = 370_432, ParameterRatio = 0.2777, CopiedTensors = 0 },
+            Data = new ComparisonData
+            {
+                Inputs = ["a.txt"], Dataset = "/d", BlockSize = 128, TrainDocuments = 100, TrainTokens = 9000, ValidationDocuments = 5, ValidationTokens = 500,
+                EvaluatedBlocks = 3, EvaluatedTokens = 384,
+            },
+            Training = new ComparisonTraining
+            {
+                Steps = 10, BatchSize = 8, GradientAccumulation = 1, LearningRate = 2e-3, MinLearningRate = 2e-4, WarmupSteps = 1, WeightDecay = 0.1,
+                TokensPerRun = 10240, Device = "cpu",
+            },
+            Seeds = [1, 2],
+            Methods = methods,
+            Runs = runs,
+            Summaries = [.. methods.Select(m => MethodSummary.Of([.. runs.Where(r => r.Method == m.Name)]))],
+            Machine = new ComparisonMachine { ProcessorCount = 2, TorchThreads = 2, OperatingSystem = "Linux", Finished = DateTimeOffset.UnixEpoch },
+            TotalSeconds = 125,
+            Command = "distill compare --teacher t",
+        };
+    }
+
+    [Fact]
+    public void ToMarkdown_HasTheCommandTheTeachersPerplexityAndOneRowPerMethod()
+    {
+        var markdown = Report().ToMarkdown();
+        var lines = markdown.Split('\n');
+
+        Assert.Contains("Produced by `distill compare --teacher t`.", markdown, StringComparison.Ordinal);
+        Assert.Contains("perplexity **181.79**", markdown, StringComparison.Ordinal);
+        Assert.Contains("0.28 × the teacher's", markdown, StringComparison.Ordinal);
+        // ce: perplexity 305 ± 7.07, agreement 31.0 ± 1.4 %, KL 0.710 ± 0.014, seconds 10.5 ± 0.7.
+        Assert.Contains("| ce | 305.00 ± 7.07 | 31.0 ± 1.4 % | 0.710 ± 0.014 | 10.5 ± 0.7 |", lines.Select(l => l.TrimEnd()));
+        Assert.Single(lines, l => l.StartsWith("| kd | 252.00 ± 2.83 |", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("| ted | 250.00 ± 14.14 |", StringComparison.Ordinal));
+        Assert.Contains("| ted | kd 1, hidden 0.3 | 2 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("2:05", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToJson_RoundTripsAndUsesCamelCase()
+    {
+        var report = Report();
+
+        var json = report.ToJson();
+        var back = ComparisonReport.FromJson(json);
+
+        Assert.Contains("\"topOneAgreement\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"schemaVersion\": 1", json, StringComparison.Ordinal);
+        Assert.Equal(report.Runs, back.Runs);
+        Assert.Equal(report.Summaries.Select(s => s.Perplexity), back.Summaries.Select(s => s.Perplexity));
+        Assert.Equal(0.3, back.Methods[2].Weights!.Hidden);
+        Assert.Equal(report.Teacher, back.Teacher);
+    }
+
+    [Fact]
+    public void MeanAndDeviation_Of_IsTheMeanAndTheSampleStandardDeviation()
+    {
+        var value = MeanAndDeviation.Of([2, 4, 4, 4, 5, 5, 7, 9]);
+
+        Assert.Equal(5, value.Mean, 12);
+        // Σ(x − 5)² = 32; 32 / 7 under the root.
+        Assert.Equal(Math.Sqrt(32.0 / 7), value.StandardDeviation!.Value, 12);
+        Assert.Equal(new MeanAndDeviation(3, null), MeanAndDeviation.Of([3]));
+        Assert.Throws<ArgumentException>(() => MeanAndDeviation.Of([]));
+    }
+
+    [Fact]
+    public void MethodSummary_Of_RefusesRunsOfSeveralMethods()
+    {
+        var error = Assert.Throws<ArgumentException>(() => MethodSummary.Of([Run("ce", 1, 1, 0, 0, 1), Run("kd", 1, 1, 0, 0, 1)]));
+
+        Assert.Contains("ce, kd", error.Message, StringComparison.Ordinal);
+    }
+}
