@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's benchmark command: installs what is missing (python3-torch, the PyTorch peer, included), builds
-# Release and runs one distill-bench suite (default: engine). It prints a Markdown table; --json prints JSON.
+# Release and runs one distill-bench suite: engine (the default) or training. It prints a Markdown table; --json
+# prints JSON.
 #   ./eng/bench.sh [suite] [--json] [--python PATH]
 # DISTILL_THREADS sets the libtorch threads of both sides (default: every core).
 set -euo pipefail

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distill.Bench.Engine;
+using Distill.Bench.Training;
 
 namespace Distill.Bench;
 
@@ -15,6 +16,7 @@ public static class BenchCommandLine
         var root = new RootCommand("Distill benchmarks: each suite runs Distill and a PyTorch peer in one run and prints them side by side.")
         {
             EngineCommand.Create(),
+            TrainingCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -121,6 +121,23 @@ class Chain:
 
 # ---- a 2-layer GPT-2, written as Distill.Training's Gpt2ForCausalLM computes it ----
 
+def causal_attention(q, k, v, scale):
+    """The shim's attention for libtorch 1.13 (no fused kernel there), op for op: grouped-query heads expanded,
+    matmul, causal masked_fill, softmax, matmul. q is [B, H, T, D]; k and v are [B, Hkv, S, D]."""
+    heads, kv_heads = q.shape[1], k.shape[1]
+    batch, source, head_dim = k.shape[0], k.shape[2], k.shape[3]
+    if heads != kv_heads:
+        # Every key/value head serves heads / kv_heads consecutive query heads.
+        rep = heads // kv_heads
+        k = k.unsqueeze(2).expand(batch, kv_heads, rep, source, head_dim).reshape(batch, heads, source, head_dim)
+        v = v.unsqueeze(2).expand(batch, kv_heads, rep, source, head_dim).reshape(batch, heads, source, head_dim)
+    target = q.shape[2]
+    scores = torch.matmul(q, k.transpose(-2, -1)) * scale
+    hidden = torch.ones((target, source), dtype=torch.bool).triu(source - target + 1)
+    scores = scores.masked_fill(hidden, float("-inf"))
+    return torch.matmul(torch.softmax(scores, -1), v)
+
+
 class Conv1D(nn.Module):
     """GPT-2's Conv1D: weight [in, out], y = bias + x·W through addmm."""
 
@@ -153,12 +170,7 @@ class Attention(nn.Module):
         q = self.split_heads(q, batch, length)
         k = self.split_heads(k, batch, length)
         v = self.split_heads(v, batch, length)
-        # The shim's attention for libtorch 1.13 (no fused kernel there): matmul, causal masked_fill, softmax, matmul.
-        target, source = q.shape[2], k.shape[2]
-        scores = torch.matmul(q, k.transpose(-2, -1)) * self.scale
-        hidden = torch.ones((target, source), dtype=torch.bool).triu(source - target + 1)
-        scores = scores.masked_fill(hidden, float("-inf"))
-        y = torch.matmul(torch.softmax(scores, -1), v)
+        y = causal_attention(q, k, v, self.scale)
         y = y.transpose(1, 2).reshape(batch, length, self.hidden)
         return self.c_proj(y)
 
@@ -221,6 +233,21 @@ class Gpt2(nn.Module):
         return F.linear(t.ln_f(x), t.wte.weight)
 
 
+def adamw(model, request):
+    """torch.optim.AdamW grouped as Distill's AdamW.ForModule: decay on matrices and embeddings, none on biases and norm scales."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": request["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=request["learning_rate"], betas=(request["beta1"], request["beta2"]), eps=request["eps"])
+
+
+def learnable_batches(vocab, batch, context, count):
+    """Learnable data (the next token is the current one plus 1), so both losses visibly fall from ln(vocab)."""
+    inputs = [torch.randint(0, vocab, (batch, context)) for _ in range(count)]
+    return [(ids, (ids + 1) % vocab) for ids in inputs]
+
+
 class Train:
     """One training step: forward, cross-entropy, backward, clip, AdamW, zero-grad."""
 
@@ -232,16 +259,9 @@ class Train:
         torch.manual_seed(int(request["seed"]))
         self.model = Gpt2(self.vocab, context, hidden, heads, layers)
         self.model.train()
-        # Distill's AdamW.ForModule grouping: decay on matrices and embeddings, none on biases and norm scales.
-        decay = [p for p in self.model.parameters() if p.dim() >= 2]
-        no_decay = [p for p in self.model.parameters() if p.dim() < 2]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": request["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=request["learning_rate"], betas=(request["beta1"], request["beta2"]), eps=request["eps"])
+        self.optimizer = adamw(self.model, request)
         self.parameters = list(self.model.parameters())
-        # Learnable data (the next token is the current one plus 1), so both losses visibly fall from ln(vocab).
-        inputs = [torch.randint(0, self.vocab, (batch, context)) for _ in range(int(request["batches"]))]
-        self.batches = [(ids, (ids + 1) % self.vocab) for ids in inputs]
+        self.batches = learnable_batches(self.vocab, batch, context, int(request["batches"]))
         self.check_step = int(request["check_step"])
         self.losses = []
 
@@ -268,9 +288,10 @@ CASES = {"sgemm": Sgemm, "chain": Chain, "train": Train}
 
 
 class Peer:
-    """Holds the open case between requests."""
+    """Holds the open case between requests; `cases` maps case names to their classes."""
 
-    def __init__(self):
+    def __init__(self, cases):
+        self.cases = cases
         self.case = None
 
     def handle(self, request):
@@ -279,10 +300,10 @@ class Peer:
             return hello(request)
         if op == "open":
             name = request.get("case")
-            if name not in CASES:
-                raise ValueError(f"unknown case {name!r}; the peer knows {sorted(CASES)}")
+            if name not in self.cases:
+                raise ValueError(f"unknown case {name!r}; the peer knows {sorted(self.cases)}")
             self.case = None
-            self.case = CASES[name](request)
+            self.case = self.cases[name](request)
             return {"ok": True}
         if self.case is None:
             raise ValueError(f"no case is open for {op!r}")
@@ -303,8 +324,9 @@ class Peer:
         raise ValueError(f"unknown op {op!r}; the peer knows hello, open, warmup, run, close")
 
 
-def main():
-    peer = Peer()
+def serve(cases):
+    """Answers requests from stdin until it closes (the protocol loop of every peer)."""
+    peer = Peer(cases)
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -317,4 +339,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    serve(CASES)

@@ -9,6 +9,9 @@ namespace Distill.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TokenizeResult))]
 [JsonSerializable(typeof(GenerateResult))]
+[JsonSerializable(typeof(SubmitResult))]
+[JsonSerializable(typeof(RunList))]
+[JsonSerializable(typeof(WorkerLine))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

@@ -10,6 +10,12 @@ internal static class CommandOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object at the end instead of progress bars and tables." };
 
+    /// <summary>The local store folder the pipeline verbs (submit, watch, status, up) work on.</summary>
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = $"The local store folder (blobs and bus); default: ${Distill.Pipeline.Local.LocalStore.EnvironmentVariable}, else ./{Distill.Pipeline.Local.LocalStore.DefaultFolderName}.",
+    };
+
     public static Option<string> DeviceOption() => new Option<string>("--device")
     {
         Description = "Where the model runs: cpu, cuda, cuda:N, or auto (CUDA when available).",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Distill.Cli.Commands;
 
 namespace Distill.Cli;
@@ -20,6 +21,12 @@ public static class DistillCommandLine
             e.Cancel = !cancellation.IsCancellationRequested;
             cancellation.Cancel();
         };
+        // SIGTERM (a container runtime stopping a runner, 'distill up' stopping its workers) the same way.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = !cancellation.IsCancellationRequested;
+            cancellation.Cancel();
+        });
         return await RunAsync(args, Console.In, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
     }
 
@@ -41,6 +48,11 @@ public static class DistillCommandLine
             GenerateCommand.Create(),
             TokenizeCommand.Create(input),
             CompareCommand.Create(),
+            SubmitCommand.Create(),
+            WatchCommand.Create(),
+            StatusCommand.Create(),
+            UpCommand.Create(),
+            WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -15,6 +15,11 @@ public sealed class HelpTests
             ("eval", "Evaluate a model"),
             ("generate", "Continue a prompt"),
             ("tokenize", "Print the token ids"),
+            ("submit", "Upload a run folder"),
+            ("watch", "Follow a run's events"),
+            ("status", "Show the runs in the store"),
+            ("up", "Run the pipeline locally"),
+            ("worker", "Run stages from the local store's queue"),
         })
         {
             Assert.Matches($@"(?m)^\s+{verb}\b.*\s{{2,}}{description}", run.Output);

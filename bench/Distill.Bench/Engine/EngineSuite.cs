@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Distill.Bench.Measurement;
 using Distill.Bench.Peers;
 using Distill.Bench.Reporting;
+using Distill.Bench.Suites;
 using Distill.Torch;
 
 namespace Distill.Bench.Engine;
@@ -27,7 +26,7 @@ public static class EngineSuite
         ArgumentNullException.ThrowIfNull(progress);
         var clock = Stopwatch.StartNew();
         var threads = TorchRuntime.Threads;
-        var hello = peer.Call(new JsonObject { ["op"] = "hello", ["threads"] = threads });
+        var hello = PeerSuite.Hello(peer, threads);
         var rows = new List<BenchRow>();
         var notes = new List<string>();
         if (plan.Cases.Contains("sgemm"))
@@ -44,25 +43,7 @@ public static class EngineSuite
         }
         notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
 
-        var blas = MachineFacts.MappedLibrary("libblas.so", "libopenblas");
-        var machine = new MachineFacts
-        {
-            Cpu = MachineFacts.CpuModel(),
-            Cores = Environment.ProcessorCount,
-            Threads = threads,
-            PeerThreads = (int)Number(hello, "threads"),
-            LibtorchVersion = TorchRuntime.Version,
-            PeerTorchVersion = Text(hello, "torch"),
-            Libtorch = MachineFacts.MappedLibrary("libtorch_cpu.so"),
-            PeerLibtorch = Text(hello, "libtorch"),
-            Blas = blas,
-            PeerBlas = Text(hello, "blas"),
-            BlasConfig = MachineFacts.OpenBlasConfig(blas),
-            PeerBlasConfig = Text(hello, "blas_config"),
-            Dotnet = RuntimeInformation.FrameworkDescription,
-            Python = Text(hello, "python"),
-            Environment = MachineFacts.ThreadingEnvironment(),
-        };
+        var machine = PeerSuite.Machine(hello, threads);
         return new BenchReport
         {
             Suite = "engine",
@@ -79,7 +60,7 @@ public static class EngineSuite
         foreach (var (n, warmup, repeats) in plan.Sgemm)
         {
             progress.WriteLine($"engine: sgemm {n}³");
-            var measured = Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
+            var measured = PeerSuite.Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
             var gigaflop = 2.0 * n * n * n / 1e9;
             rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", Summary.Of(measured.Ours.Select(s => gigaflop / s)),
                 Summary.Of(measured.Theirs.Select(s => gigaflop / s)), Goal.AtLeast(0.95), Empty, Empty));
@@ -96,16 +77,16 @@ public static class EngineSuite
             ["elements"] = plan.ChainElements,
             ["iterations"] = plan.ChainIterations,
         };
-        var measured = Measure(DistillCases.Chain(plan.ChainElements, plan.ChainIterations), peer, request, plan.ChainWarmup, plan.ChainRepeats, cancellationToken);
+        var measured = PeerSuite.Measure(DistillCases.Chain(plan.ChainElements, plan.ChainIterations), peer, request, plan.ChainWarmup, plan.ChainRepeats, cancellationToken);
         var opsPerRun = (double)plan.ChainIterations * OpChain.Ops.Count;
         rows.Add(new BenchRow($"op chain ({OpChain.Ops.Count} ops, {plan.ChainElements} elements)", "ns/op",
             Summary.Of(measured.Ours.Select(s => s * 1e9 / opsPerRun)), Summary.Of(measured.Theirs.Select(s => s * 1e9 / opsPerRun)),
             Goal.AtMost(0.5), Empty, Empty));
-        var checksum = Result(measured.OursResults, "checksum");
-        var peerChecksum = Result(measured.TheirResults, "checksum");
+        var checksum = PeerSuite.Result(measured.OursResults, "checksum");
+        var peerChecksum = PeerSuite.Result(measured.TheirResults, "checksum");
         notes.Add(Math.Abs(checksum - peerChecksum) <= 1e-5 * Math.Max(1, Math.Abs(checksum))
-            ? Invariant($"Op chain: {string.Join(", ", OpChain.Ops)}, with a TensorScope per chain on Distill's side; both sides compute the same result (sum {checksum:G7}).")
-            : Invariant($"Op chain: the results **differ** (sum {checksum:G7} in Distill, {peerChecksum:G7} in PyTorch): the two chains are not the same."));
+            ? PeerSuite.Invariant($"Op chain: {string.Join(", ", OpChain.Ops)}, with a TensorScope per chain on Distill's side; both sides compute the same result (sum {checksum:G7}).")
+            : PeerSuite.Invariant($"Op chain: the results **differ** (sum {checksum:G7} in Distill, {peerChecksum:G7} in PyTorch): the two chains are not the same."));
     }
 
     private static void RunTraining(PeerProcess peer, EnginePlan plan, List<BenchRow> rows, List<string> notes, TextWriter progress, CancellationToken cancellationToken)
@@ -114,29 +95,18 @@ public static class EngineSuite
         foreach (var size in plan.Training)
         {
             progress.WriteLine($"engine: training step, {size.Label}");
-            var measured = Measure(DistillCases.Train(size, settings), peer, TrainingRequest(size, settings), size.Warmup, size.Repeats, cancellationToken);
+            var measured = PeerSuite.Measure(DistillCases.Train(size, settings), peer, TrainingRequest(size, settings), size.Warmup, size.Repeats, cancellationToken);
             var ours = Summary.Of(measured.Ours.Select(s => s * 1e3));
             var theirs = Summary.Of(measured.Theirs.Select(s => s * 1e3));
             rows.Add(new BenchRow($"train step {size.Label}", "ms/step", ours, theirs, Goal.AtMost(1.0),
                 Details(measured.OursResults, size, ours), Details(measured.TheirResults, size, theirs)));
-            var parameters = (long)Result(measured.OursResults, "parameters");
-            var peerParameters = (long)Result(measured.TheirResults, "parameters");
+            var parameters = (long)PeerSuite.Result(measured.OursResults, "parameters");
+            var peerParameters = (long)PeerSuite.Result(measured.TheirResults, "parameters");
             notes.Add(parameters == peerParameters
-                ? Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss at steps 1 and {size.CheckStep}: {Result(measured.OursResults, "first_loss"):F2} → {Result(measured.OursResults, "check_loss"):F2} (Distill), {Result(measured.TheirResults, "first_loss"):F2} → {Result(measured.TheirResults, "check_loss"):F2} (PyTorch).")
-                : Invariant($"{size.Label}: **different parameter counts**, {parameters:N0} in Distill and {peerParameters:N0} in PyTorch: the models are not the same."));
+                ? PeerSuite.Invariant($"{size.Label}: {parameters:N0} parameters on both sides; loss at steps 1 and {size.CheckStep}: {PeerSuite.Result(measured.OursResults, "first_loss"):F2} → {PeerSuite.Result(measured.OursResults, "check_loss"):F2} (Distill), {PeerSuite.Result(measured.TheirResults, "first_loss"):F2} → {PeerSuite.Result(measured.TheirResults, "check_loss"):F2} (PyTorch).")
+                : PeerSuite.Invariant($"{size.Label}: **different parameter counts**, {parameters:N0} in Distill and {peerParameters:N0} in PyTorch: the models are not the same."));
         }
-        notes.Add(Invariant($"Training step: forward, cross-entropy, backward, clip to norm {settings.Clip}, AdamW (lr {settings.LearningRate}, betas {settings.Beta1}/{settings.Beta2}, weight decay {settings.WeightDecay} on matrices and embeddings), zero-grad; dropout 0; PyTorch's AdamW with its defaults (no foreach in 1.13)."));
-    }
-
-    /// <summary>Sets the case up on both sides, times them alternately and collects what each computed.</summary>
-    private static Measured Measure(LocalSide local, PeerProcess peer, JsonObject request, int warmup, int repeats, CancellationToken cancellationToken)
-    {
-        using (local)
-        {
-            using var remote = PeerSide.Open(peer, request);
-            var (ours, theirs) = Interleaved.Measure(local, remote, warmup, repeats, cancellationToken);
-            return new Measured(ours, theirs, local.Results(), remote.Results());
-        }
+        notes.Add(PeerSuite.Invariant($"Training step: forward, cross-entropy, backward, clip to norm {settings.Clip}, AdamW (lr {settings.LearningRate}, betas {settings.Beta1}/{settings.Beta2}, weight decay {settings.WeightDecay} on matrices and embeddings), zero-grad; dropout 0; PyTorch's AdamW with its defaults (no foreach in 1.13)."));
     }
 
     private static JsonObject TrainingRequest(TrainingSize size, TrainingSettings settings) => new()
@@ -162,24 +132,8 @@ public static class EngineSuite
     private static Dictionary<string, double> Details(IReadOnlyDictionary<string, double> results, TrainingSize size, Summary milliseconds) => new()
     {
         ["tokensPerSecond"] = size.TokensPerStep / (milliseconds.Median / 1e3),
-        ["parameters"] = Result(results, "parameters"),
-        ["firstLoss"] = Result(results, "first_loss"),
-        ["checkLoss"] = Result(results, "check_loss"),
+        ["parameters"] = PeerSuite.Result(results, "parameters"),
+        ["firstLoss"] = PeerSuite.Result(results, "first_loss"),
+        ["checkLoss"] = PeerSuite.Result(results, "check_loss"),
     };
-
-    private static double Result(IReadOnlyDictionary<string, double> results, string name) =>
-        results.TryGetValue(name, out var value)
-            ? value
-            : throw new PeerException($"a side of the case reported no '{name}' (it reported: {string.Join(", ", results.Keys)})");
-
-    private static double Number(JsonObject reply, string name) =>
-        reply[name] is JsonValue value && value.TryGetValue<double>(out var number)
-            ? number
-            : throw new PeerException($"the PyTorch peer's reply has no number '{name}': {reply.ToJsonString()}");
-
-    private static string Text(JsonObject reply, string name) => reply[name]?.ToString() ?? "";
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private sealed record Measured(double[] Ours, double[] Theirs, IReadOnlyDictionary<string, double> OursResults, IReadOnlyDictionary<string, double> TheirResults);
 }

@@ -64,6 +64,10 @@ public static class MarkdownReport
         {
             cell += $"; {Number(tokens)} tokens/s";
         }
+        if (details.TryGetValue("gflops", out var gflops) && details.TryGetValue("peakFraction", out var fraction))
+        {
+            cell += string.Create(CultureInfo.InvariantCulture, $"; {Number(gflops)} GFLOP/s, {fraction * 100:F0}% of peak");
+        }
         return cell;
     }
 

@@ -72,7 +72,9 @@ public interface IMessageBus : IAsyncDisposable
     /// delivery count so far in application properties and goes out under a fresh broker id (so duplicate
     /// detection keeps it); a receive reports the logical id and the carried count plus the broker's, hides the
     /// carrying properties, and when that total passes MaxDeliveryCount it abandons the copy without handing it
-    /// out until the broker itself dead-letters it with <see cref="DeadLetterReasons.MaxDeliveryCountExceeded"/>.</para>
+    /// out until the broker itself dead-letters it with <see cref="DeadLetterReasons.MaxDeliveryCountExceeded"/>. A
+    /// subscription or dead-letter queue cannot be sent to, so there such an implementation keeps the lock (renewing it)
+    /// until the delay has passed and then abandons; if its process stops first, the message returns when the lock runs out.</para>
     /// </remarks>
     /// <exception cref="MessagingException"><see cref="MessagingErrorReason.MessageLockLost"/>.</exception>
     Task AbandonAsync(ReceivedBusMessage message, TimeSpan redeliveryDelay = default, CancellationToken cancellationToken = default);

@@ -25,6 +25,13 @@ public sealed class MessagingException : Exception
         EntityPath = entityPath;
     }
 
+    public MessagingException(string message, MessagingErrorReason reason, string? entityPath, Exception? innerException)
+        : base(message, innerException)
+    {
+        Reason = reason;
+        EntityPath = entityPath;
+    }
+
     /// <summary>What went wrong.</summary>
     public MessagingErrorReason Reason { get; }
 

@@ -36,6 +36,20 @@ public sealed class RunStateStore(IBlobStore blobs)
         }
     }
 
+    /// <summary>Every run's state, in ordinal order of the run ids (a listing of the runs container; fine for a local store).</summary>
+    public async IAsyncEnumerable<RunState> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in blobs.ListAsync(BlobPaths.RunsContainer, null, cancellationToken).ConfigureAwait(false))
+        {
+            var slash = item.Name.IndexOf('/', StringComparison.Ordinal);
+            if (slash > 0 && item.Name.AsSpan(slash + 1).SequenceEqual(BlobPaths.StateFileName)
+                && await ReadAsync(item.Name[..slash], cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                yield return run.State;
+            }
+        }
+    }
+
     /// <summary>
     /// Creates the run's state if the run does not exist yet. Returns true when this call created it, false when it
     /// existed already (a repeated upload event): the caller then does nothing more.

@@ -40,4 +40,24 @@ public enum BlobStoreErrorReason
     /// other blobs (<c>a</c> and <c>a/b</c>), because a file cannot also be a directory. Azure has no such limit.
     /// </summary>
     NameConflict,
+
+    /// <summary>
+    /// The store refused the caller's credentials or they lack the rights for the operation; retrying does not help
+    /// (Azure 401, 403 AuthenticationFailed, AuthorizationFailure, AuthorizationPermissionMismatch,
+    /// KeyBasedAuthenticationNotPermitted, ...). Only remote stores fail this way.
+    /// </summary>
+    AccessDenied,
+
+    /// <summary>
+    /// The store could not be reached or kept failing after its client's own retries (Azure 408, 429, 500, 502, 503,
+    /// 504: OperationTimedOut, ServerBusy, InternalError; or a network failure). Transient: the work can be retried
+    /// later, by redelivery, not by another retry loop around the store. Only remote stores fail this way.
+    /// </summary>
+    ServiceUnavailable,
+
+    /// <summary>
+    /// The store rejected the request for a reason none of the others describes (for example Azure 400 Md5Mismatch or
+    /// InvalidHeaderValue); the message has the status and the error code. Only remote stores fail this way.
+    /// </summary>
+    ServiceError,
 }

@@ -906,6 +906,24 @@ public abstract class MessageBusConformanceTests : IAsyncLifetime
         Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
     }
 
+    [Theory]
+    [InlineData("Content-Type")]
+    [InlineData("authorization")]
+    [InlineData("BrokerProperties")]
+    [InlineData("DeadLetterReason")]
+    [InlineData("x-ms-client-request-id")]
+    public async Task SendAsync_PropertyNamedLikeAnHttpOrBrokerHeader_ThrowsAndSendsNothing(string name)
+    {
+        var bus = await BusAsync();
+        var message = BusMessage.FromText("x");
+        message.ApplicationProperties[name] = "value";
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => bus.SendAsync("work", message, Cancel));
+
+        Assert.Contains($"'{name}' is reserved", error.Message, StringComparison.Ordinal);
+        Assert.Null(await bus.ReceiveAsync("work", TimeSpan.Zero, Cancel));
+    }
+
     // ---- helpers ----
 
     private static Task SettleAsync(IMessageBus bus, ReceivedBusMessage message, string operation) => operation switch

@@ -1,0 +1,3 @@
+using Distill.Runner.Hosting;
+
+return await RunnerProgram.RunAsync(args);
