@@ -6,7 +6,7 @@ using Distill.Contracts.Storage;
 using Distill.Pipeline;
 using Distill.Pipeline.Messaging;
 using Distill.Pipeline.Runs;
-using Distill.Runner.Hosting;
+using Distill.Pipeline.Local;
 
 namespace Distill.Cli.Tests;
 
@@ -81,7 +81,7 @@ public sealed class WorkerCommandTests : IDisposable
     private async Task QueueCompletedPrepareAsync(string runId)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var local = LocalStore.Open(_store, TimeProvider.System);
+        await using var local = await LocalStore.OpenAsync(_store, TimeProvider.System, ct);
         await local.Blobs.CreateContainerIfNotExistsAsync(BlobPaths.RunsContainer, ct);
         var now = DateTimeOffset.UtcNow;
         var state = RunState.Accept(runId, "tiny", "ab12", StagePlan.For("kd"), now)

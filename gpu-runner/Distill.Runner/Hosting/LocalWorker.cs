@@ -1,3 +1,4 @@
+using Distill.Pipeline.Local;
 using Microsoft.Extensions.Logging;
 
 namespace Distill.Runner.Hosting;
@@ -34,7 +35,7 @@ public static class LocalWorker
         var time = TimeProvider.System;
         try
         {
-            await using var local = LocalStore.Open(store, time);
+            await using var local = await LocalStore.OpenAsync(store, time, cancellationToken).ConfigureAwait(false);
             var worker = new StageWorker(local.Bus, local.Blobs, options, time, loggers.CreateLogger<StageWorker>(), activity);
             return await worker.RunAsync(once, idleExit, cancellationToken).ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using Distill.Pipeline.Local;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
@@ -33,7 +34,7 @@ public static class RunnerProgram
         using var signals = new ShutdownSignals();
         try
         {
-            var store = LocalStore.ResolveFolder(arguments.Store);
+            var store = LocalStore.ResolvePath(arguments.Store);
             var options = LocalWorker.Options(store, arguments.RunnerId, arguments.Folder);
             // A runner named by the operator keeps its cache for its next start; one named after its process never returns.
             var keepFolder = arguments.RunnerId is not null || arguments.Folder is not null;

@@ -1,3 +1,4 @@
+using Distill.Pipeline.Local;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -19,7 +20,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var store = new Option<string?>("--store") { Description = $"The local store's folder (default: ${LocalStore.EnvironmentVariable}, else {LocalStore.DefaultFolder})." };
+        var store = new Option<string?>("--store") { Description = $"The local store's folder (default: ${LocalStore.EnvironmentVariable}, else {LocalStore.DefaultFolderName})." };
         var runnerId = new Option<string?>("--runner-id") { Description = "The runner's name in the run state and events (default: host and process id)." };
         var once = new Option<bool>("--once") { Description = "Process one stage message, then exit." };
         var idleExit = new Option<double?>("--idle-exit") { Description = "Exit after this many seconds without a message." }
@@ -30,7 +31,7 @@ internal static class WorkerCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;
-            var folder = LocalStore.ResolveFolder(parse.GetValue(store));
+            var folder = LocalStore.ResolvePath(parse.GetValue(store));
             StageWorkerOptions options;
             try
             {
