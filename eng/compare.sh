@@ -11,10 +11,10 @@ cd "$root"
 dotnet build src/Distill.Cli -c Release -v quiet -nologo -clp:ErrorsOnly
 distill=(dotnet "$root/src/Distill.Cli/bin/Release/net10.0/distill.dll")
 
-# The plain fortune files: not the .dat indexes (binary) nor the .u8 symlinks (the same files again). Fortunes are
+# The plain fortune files: not the .dat indexes (binary) nor the .u8 files (symbolic links to the same files). Fortunes are
 # separated by lines holding only %.
 fortunes=/usr/share/games/fortunes
-mapfile -t data < <(find "$fortunes" -maxdepth 1 -type f ! -name '*.dat' | sort)
+mapfile -t data < <(find "$fortunes" -maxdepth 1 -type f ! -name '*.dat' ! -name '*.u8' | sort)
 if [ ${#data[@]} -eq 0 ]; then
     echo "compare: no fortune files in $fortunes" >&2
     exit 1

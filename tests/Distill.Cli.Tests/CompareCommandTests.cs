@@ -77,6 +77,44 @@ public sealed class CompareCommandTests(TrainedTeacherFixture teacher) : IDispos
         Assert.StartsWith("distill compare --teacher ", root.GetProperty("command").GetString(), StringComparison.Ordinal);
         var written = await File.ReadAllTextAsync(Path.Combine(Out, "comparison.json"), TestContext.Current.CancellationToken);
         Assert.Equal(written.TrimEnd(), run.Output.TrimEnd());
+        // The table has a row per method, in the order given, and the chart is a PNG.
+        var markdown = await File.ReadAllLinesAsync(Path.Combine(Out, "comparison.md"), TestContext.Current.CancellationToken);
+        var header = Array.FindIndex(markdown, l => l.StartsWith("| method | perplexity", StringComparison.Ordinal));
+        Assert.True(header >= 0, "no results table");
+        Assert.StartsWith("| ce | ", markdown[header + 2], StringComparison.Ordinal);
+        Assert.StartsWith("| kd | ", markdown[header + 3], StringComparison.Ordinal);
+        Assert.Contains(" ± ", markdown[header + 3], StringComparison.Ordinal);
+        Assert.Equal("", markdown[header + 4]);
+        var png = await File.ReadAllBytesAsync(Path.Combine(Out, "comparison.png"), TestContext.Current.CancellationToken);
+        Assert.Equal(s_pngSignature, png[..8]);
+    }
+
+    [Theory]
+    [InlineData("--seeds", "0")]
+    [InlineData("--steps", "0")]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--lr", "0")]
+    [InlineData("--block-size", "1")]
+    [InlineData("--student-layers", "0")]
+    [InlineData("--eval-blocks", "0")]
+    public async Task Compare_ValueOutOfRange_IsBadUsageNamingTheOptionAndWritesNothing(string option, string value)
+    {
+        var run = await CommandRun.RunAsync(CompareArgs("--methods", "kd", option, value));
+
+        Assert.Equal(DistillCommandLine.BadUsage, run.ExitCode);
+        Assert.Contains(option, run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public async Task Compare_StudentThatCannotBeBuilt_IsBadUsageNamingTheOption()
+    {
+        // 4 heads do not divide a width of 18.
+        var run = await CommandRun.RunAsync(CompareArgs("--methods", "kd", "--student-hidden", "18"));
+
+        Assert.Equal(DistillCommandLine.BadUsage, run.ExitCode);
+        Assert.Contains("--student-", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Out));
     }
 
     [Theory]
