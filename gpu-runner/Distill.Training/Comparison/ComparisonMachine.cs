@@ -10,6 +10,33 @@ public sealed record ComparisonMachine
 
     public required string OperatingSystem { get; init; }
 
+    /// <summary>The one-minute load average when the comparison started (Linux' /proc/loadavg; null elsewhere).</summary>
+    public double? LoadAverageAtStart { get; init; }
+
+    /// <summary>The one-minute load average when it finished.</summary>
+    public double? LoadAverageAtEnd { get; init; }
+
+    /// <summary>
+    /// True when a load average exceeded the cores: other work shared them, so the wall-clock times are longer than
+    /// the comparison alone would take.
+    /// </summary>
+    public bool WasLoaded => Math.Max(LoadAverageAtStart ?? 0, LoadAverageAtEnd ?? 0) > ProcessorCount;
+
+    /// <summary>The one-minute load average now, from /proc/loadavg; null where it cannot be read.</summary>
+    public static double? ReadLoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            var first = text.Split(' ', 2)[0];
+            return double.TryParse(first, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>When the comparison finished (UTC).</summary>
     public required DateTimeOffset Finished { get; init; }
 }

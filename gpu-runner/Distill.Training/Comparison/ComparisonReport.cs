@@ -71,7 +71,10 @@ public sealed record ComparisonReport
         }
         var t = Teacher;
         var evaluated = string.Create(c, $"{Data.EvaluatedTokens:N0} held-out tokens");
-        text.AppendLine(c, $"- **Teacher**: {t.ModelType}, {t.Layers} layers × {t.HiddenSize} wide, {t.Heads} heads, {t.Parameters:N0} parameters, vocabulary {t.VocabSize:N0}; perplexity **{t.Perplexity:F2}** on the {evaluated}.");
+        var trained = t.TrainingSeconds is { } teacherSeconds
+            ? string.Create(c, $"; trained for {t.TrainingSteps:N0} steps in {FormatDuration(teacherSeconds)} (its training.json)")
+            : "";
+        text.AppendLine(c, $"- **Teacher**: {t.ModelType}, {t.Layers} layers × {t.HiddenSize} wide, {t.Heads} heads, {t.Parameters:N0} parameters, vocabulary {t.VocabSize:N0}; perplexity **{t.Perplexity:F2}** on the {evaluated}{trained}.");
         var s = Student;
         var copied = s.CopiedTensors == 0
             ? "no tensor fits the teacher's, so every weight starts from the seed"
@@ -82,7 +85,18 @@ public sealed record ComparisonReport
         var r = Training;
         text.AppendLine(c, $"- **Training, the same for every run**: {r.Steps:N0} steps × {r.BatchSize * r.GradientAccumulation} blocks of {d.BlockSize} tokens ({r.TokensPerRun:N0} tokens per run), AdamW, learning rate {r.LearningRate:G3} with {r.WarmupSteps} warmup steps and a cosine decay to {r.MinLearningRate:G3}, weight decay {r.WeightDecay:G3}, on {r.Device}; seeds {string.Join(", ", Seeds)}.");
         var m = Machine;
-        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch threads, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}.");
+        var total = t.TrainingSeconds is { } seconds
+            ? string.Create(c, $" ({FormatDuration(seconds + TotalSeconds)} with the teacher's training steps)")
+            : "";
+        var load = m.LoadAverageAtStart is { } atStart && m.LoadAverageAtEnd is { } atEnd
+            ? string.Create(c, $"; load average {atStart:F1} at the start and {atEnd:F1} at the end")
+            : "";
+        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch threads, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}{total}{load}.");
+        if (m.WasLoaded)
+        {
+            text.AppendLine();
+            text.AppendLine(c, $"**The machine was loaded**: other work shared its {m.ProcessorCount} cores (a load average above {m.ProcessorCount}), so every wall-clock time here is longer than the comparison alone would take. The times still compare the methods with each other only roughly, since the load changed while they ran.");
+        }
         text.AppendLine();
         text.AppendLine("| method | perplexity ↓ | top-1 agreement ↑ | KL to teacher ↓ | wall-clock (s) |");
         text.AppendLine("|---|---:|---:|---:|---:|");
@@ -93,6 +107,7 @@ public sealed record ComparisonReport
         text.AppendLine();
         var seeds = Seeds.Count == 1 ? "one seed (no deviation)" : string.Create(c, $"{Seeds.Count} seeds");
         text.AppendLine(c, $"Mean ± sample standard deviation over {seeds}. Perplexity is the student's on the held-out tokens; agreement and KL(teacher ‖ student) compare its next-token distribution with the teacher's at the same positions. The wall-clock covers building the student and training it (for TED, Stage I of both models' filters too), not the evaluation.");
+        AppendAgainstKd(text);
         text.AppendLine();
         text.AppendLine("## Method settings");
         text.AppendLine();
@@ -104,6 +119,47 @@ public sealed record ComparisonReport
             text.AppendLine(c, $"| {method.Name} | {DescribeWeights(method.EffectiveWeights())} | {(method.Name == MethodNames.Ce ? "–" : method.EffectiveTemperature.ToString("G3", c))} | {DescribeSettings(method, summary)} |");
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Each method's perplexity against KD's: ahead or behind, and whether the gap exceeds the seeds' spread
+    /// (√(s₁² + s₂²), the standard deviation of the difference of two runs). Nothing without KD.
+    /// </summary>
+    private void AppendAgainstKd(StringBuilder text)
+    {
+        var kd = Summary(MethodNames.Kd);
+        if (kd is null || Summaries.Count < 2)
+        {
+            return;
+        }
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine();
+        text.AppendLine("## Against KD");
+        text.AppendLine();
+        text.AppendLine("Held-out perplexity against KD's, a difference counted as clear when it exceeds the seeds' spread √(s₁² + s₂²):");
+        text.AppendLine();
+        foreach (var summary in Summaries.Where(s => s.Method != MethodNames.Kd))
+        {
+            var difference = summary.Perplexity.Mean - kd.Perplexity.Mean;
+            var spread = summary.Perplexity.StandardDeviation is { } a && kd.Perplexity.StandardDeviation is { } b ? Math.Sqrt(a * a + b * b) : (double?)null;
+            var clear = spread is { } limit && Math.Abs(difference) > limit;
+            var gap = string.Create(c, $"{Math.Abs(difference):F2}{(spread is { } sd ? string.Create(c, $", spread {sd:F2}") : ", one seed: no spread")}");
+            var cost = kd.Seconds.Mean > 0 ? string.Create(c, $" It took {summary.Seconds.Mean / kd.Seconds.Mean:F1} × KD's wall-clock.") : "";
+            string verdict;
+            if (summary.Method == MethodNames.Ce)
+            {
+                verdict = difference > 0
+                    ? clear ? $"KD beats training without the teacher clearly ({gap})." : $"KD is ahead of training without the teacher, but within the seeds' spread ({gap})."
+                    : clear ? $"training without the teacher beats KD ({gap}): the teacher does not help at this scale." : $"training without the teacher is level with KD ({gap}): the teacher does not clearly help at this scale.";
+            }
+            else
+            {
+                verdict = difference < 0
+                    ? clear ? $"beats KD clearly ({gap})." : $"ahead of KD but within the seeds' spread ({gap}): not a clear gain at this scale."
+                    : clear ? $"does not beat KD at this scale: behind it clearly ({gap})." : $"does not beat KD at this scale: behind it within the seeds' spread ({gap}).";
+            }
+            text.AppendLine(c, $"- **{summary.Method}**: {verdict}{cost}");
+        }
     }
 
     private static string Format(MeanAndDeviation value, string format) =>

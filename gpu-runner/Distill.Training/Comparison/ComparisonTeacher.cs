@@ -22,4 +22,13 @@ public sealed record ComparisonTeacher
     public required double Perplexity { get; init; }
 
     public required double MeanLoss { get; init; }
+
+    /// <summary>
+    /// Seconds of the teacher's training steps (every session), from the folder's <c>training.json</c> when
+    /// <c>distill train-teacher</c> wrote it; null for a teacher from elsewhere.
+    /// </summary>
+    public double? TrainingSeconds { get; init; }
+
+    /// <summary>The teacher's training steps, from its <c>training.json</c>; null without one.</summary>
+    public long? TrainingSteps { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Distill.Contracts.Methods;
 using Distill.Contracts.Models;
 using Distill.Torch;
@@ -6,6 +7,7 @@ using Distill.Training.Data;
 using Distill.Training.Distillation;
 using Distill.Training.Evaluation;
 using Distill.Training.Models;
+using Distill.Training.Pretraining;
 using Distill.Training.Trainers;
 
 namespace Distill.Training.Comparison;
@@ -48,6 +50,7 @@ public sealed class MethodComparison
     public async Task<ComparisonReport> RunAsync(IProgress<ComparisonProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
+        var loadAtStart = ComparisonMachine.ReadLoadAverage();
         var runs = _options.Methods.Count * _options.Seeds.Count;
         var device = _options.Trainer.Device;
         using var teacher = PretrainedModel.Load(_options.TeacherFolder, device);
@@ -109,6 +112,7 @@ public sealed class MethodComparison
 
         var index = dataset.Index;
         var training = _options.Trainer;
+        var teacherTraining = TeacherTraining(teacher.Folder);
         return new ComparisonReport
         {
             Teacher = new ComparisonTeacher
@@ -122,6 +126,8 @@ public sealed class MethodComparison
                 VocabSize = teacher.Model.OutputVocabSize,
                 Perplexity = teacherReport.Student.Perplexity,
                 MeanLoss = teacherReport.Student.MeanLoss,
+                TrainingSeconds = teacherTraining?.TrainingSeconds,
+                TrainingSteps = teacherTraining?.Step,
             },
             Student = studentReport with { ParameterRatio = (double)studentReport.Parameters / teacherReport.Student.Parameters },
             Data = new ComparisonData
@@ -157,10 +163,29 @@ public sealed class MethodComparison
                 ProcessorCount = Environment.ProcessorCount,
                 TorchThreads = TorchRuntime.Threads,
                 OperatingSystem = RuntimeInformation.OSDescription,
+                LoadAverageAtStart = loadAtStart,
+                LoadAverageAtEnd = ComparisonMachine.ReadLoadAverage(),
                 Finished = _time.GetUtcNow(),
             },
             TotalSeconds = _time.GetElapsedTime(started).TotalSeconds,
         };
+    }
+
+    /// <summary>The teacher folder's training.json (written by <see cref="PretrainingJob"/>), or null when it has none or it cannot be read.</summary>
+    private static PretrainingReport? TeacherTraining(string folder)
+    {
+        if (!File.Exists(Path.Combine(folder, PretrainingJob.ReportFileName)))
+        {
+            return null;
+        }
+        try
+        {
+            return PretrainingJob.ReadReport(folder);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The students' shape, parameters and what the teacher-layers initialisation copies (a student built with the first seed).</summary>

@@ -68,6 +68,40 @@ public sealed class ComparisonReportTests
     }
 
     [Fact]
+    public void ToMarkdown_AgainstKd_SaysWhichMethodsBeatKdClearlyAndWhichDoNot()
+    {
+        var lines = Report().ToMarkdown().Split('\n');
+
+        // ce 305 ± 7.07 against kd 252 ± 2.83: 53 apart, spread √(50 + 8) = 7.62.
+        Assert.Contains("- **ce**: KD beats training without the teacher clearly (53.00, spread 7.62). It took 0.5 × KD's wall-clock.", lines);
+        // ted 250 ± 14.14: 2 ahead, spread √(200 + 8) = 14.42.
+        Assert.Contains("- **ted**: ahead of KD but within the seeds' spread (2.00, spread 14.42): not a clear gain at this scale. It took 1.5 × KD's wall-clock.", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("- **kd**", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ToMarkdown_BehindKdAndALoadedMachine_AreSaid()
+    {
+        var report = Report();
+        var slow = report.Runs.Select(r => r.Method == "ted" ? r with { Perplexity = r.Perplexity + 100 } : r).ToArray();
+        report = report with
+        {
+            Summaries = [.. report.Methods.Select(m => MethodSummary.Of([.. slow.Where(r => r.Method == m.Name)]))],
+            Machine = report.Machine with { LoadAverageAtStart = 5.2, LoadAverageAtEnd = 1.5 },
+            Teacher = report.Teacher with { TrainingSeconds = 240, TrainingSteps = 600 },
+        };
+
+        var markdown = report.ToMarkdown();
+
+        Assert.Contains("- **ted**: does not beat KD at this scale: behind it clearly (98.00, spread 14.42).", markdown, StringComparison.Ordinal);
+        Assert.Contains("**The machine was loaded**", markdown, StringComparison.Ordinal);
+        Assert.Contains("load average 5.2 at the start and 1.5 at the end", markdown, StringComparison.Ordinal);
+        Assert.Contains("trained for 600 steps in 4:00", markdown, StringComparison.Ordinal);
+        Assert.Contains("in 2:05 (6:05 with the teacher's training steps)", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("The machine was loaded", Report().ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToJson_RoundTripsAndUsesCamelCase()
     {
         var report = Report();

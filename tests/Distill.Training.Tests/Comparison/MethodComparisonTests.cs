@@ -75,6 +75,10 @@ public sealed class MethodComparisonTests(ComparisonTeacherFixture teacher) : IC
         // Different seeds start different students.
         Assert.NotEqual(report.Runs[0].Perplexity, report.Runs[2].Perplexity);
         Assert.Equal(2, report.Teacher.Layers);
+        // The teacher's training.json (train-teacher's report) gives its training cost.
+        Assert.Equal(30, report.Teacher.TrainingSteps);
+        Assert.True(report.Teacher.TrainingSeconds > 0);
+        Assert.NotNull(report.Machine.LoadAverageAtStart);
         Assert.True(report.Teacher.Perplexity > 1 && report.Teacher.Perplexity < 300, $"teacher perplexity {report.Teacher.Perplexity}");
         Assert.Equal((1, 16, 4), (report.Student.Layers, report.Student.HiddenSize, report.Student.Heads));
         Assert.Equal((double)report.Student.Parameters / report.Teacher.Parameters, report.Student.ParameterRatio, 12);
