@@ -37,6 +37,9 @@ public sealed record ComparisonMachine
         }
     }
 
+    /// <summary>CPU seconds the process spent over the whole comparison (every thread).</summary>
+    public double CpuSeconds { get; init; }
+
     /// <summary>When the comparison finished (UTC).</summary>
     public required DateTimeOffset Finished { get; init; }
 }

@@ -91,22 +91,22 @@ public sealed record ComparisonReport
         var load = m.LoadAverageAtStart is { } atStart && m.LoadAverageAtEnd is { } atEnd
             ? string.Create(c, $"; load average {atStart:F1} at the start and {atEnd:F1} at the end")
             : "";
-        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch threads, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}{total}{load}.");
+        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch threads, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}{total}, {m.CpuSeconds:N0} CPU seconds{load}.");
         if (m.WasLoaded)
         {
             text.AppendLine();
             text.AppendLine(c, $"**The machine was loaded**: other work shared its {m.ProcessorCount} cores (a load average above {m.ProcessorCount}), so every wall-clock time here is longer than the comparison alone would take. The times still compare the methods with each other only roughly, since the load changed while they ran.");
         }
         text.AppendLine();
-        text.AppendLine("| method | perplexity ↓ | top-1 agreement ↑ | KL to teacher ↓ | wall-clock (s) |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine("| method | perplexity ↓ | top-1 agreement ↑ | KL to teacher ↓ | wall-clock (s) | CPU time (s) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var summary in Summaries)
         {
-            text.AppendLine(c, $"| {summary.Method} | {Format(summary.Perplexity, "F2")} | {FormatPercent(summary.TopOneAgreement)} | {Format(summary.ForwardKl, "F3")} | {Format(summary.Seconds, "F1")} |");
+            text.AppendLine(c, $"| {summary.Method} | {Format(summary.Perplexity, "F2")} | {FormatPercent(summary.TopOneAgreement)} | {Format(summary.ForwardKl, "F3")} | {Format(summary.Seconds, "F1")} | {Format(summary.CpuSeconds, "F1")} |");
         }
         text.AppendLine();
         var seeds = Seeds.Count == 1 ? "one seed (no deviation)" : string.Create(c, $"{Seeds.Count} seeds");
-        text.AppendLine(c, $"Mean ± sample standard deviation over {seeds}. Perplexity is the student's on the held-out tokens; agreement and KL(teacher ‖ student) compare its next-token distribution with the teacher's at the same positions. The wall-clock covers building the student and training it (for TED, Stage I of both models' filters too), not the evaluation.");
+        text.AppendLine(c, $"Mean ± sample standard deviation over {seeds}. Perplexity is the student's on the held-out tokens; agreement and KL(teacher ‖ student) compare its next-token distribution with the teacher's at the same positions. The wall-clock covers building the student and training it (for TED, Stage I of both models' filters too), not the evaluation; the CPU time is what the process's threads spent over the same span, which other work on the machine does not inflate.");
         AppendAgainstKd(text);
         text.AppendLine();
         text.AppendLine("## Method settings");
@@ -144,7 +144,10 @@ public sealed record ComparisonReport
             var spread = summary.Perplexity.StandardDeviation is { } a && kd.Perplexity.StandardDeviation is { } b ? Math.Sqrt(a * a + b * b) : (double?)null;
             var clear = spread is { } limit && Math.Abs(difference) > limit;
             var gap = string.Create(c, $"{Math.Abs(difference):F2}{(spread is { } sd ? string.Create(c, $", spread {sd:F2}") : ", one seed: no spread")}");
-            var cost = kd.Seconds.Mean > 0 ? string.Create(c, $" It took {summary.Seconds.Mean / kd.Seconds.Mean:F1} × KD's wall-clock.") : "";
+            // The CPU time measures the work whatever else shares the machine; the wall-clock when there is none.
+            var cost = kd.CpuSeconds.Mean > 0 && summary.CpuSeconds.Mean > 0
+                ? string.Create(c, $" It took {summary.CpuSeconds.Mean / kd.CpuSeconds.Mean:F1} × KD's CPU time.")
+                : kd.Seconds.Mean > 0 ? string.Create(c, $" It took {summary.Seconds.Mean / kd.Seconds.Mean:F1} × KD's wall-clock.") : "";
             string verdict;
             if (summary.Method == MethodNames.Ce)
             {

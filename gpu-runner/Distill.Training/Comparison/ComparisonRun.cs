@@ -25,6 +25,12 @@ public sealed record ComparisonRun
     /// </summary>
     public required double Seconds { get; init; }
 
+    /// <summary>
+    /// CPU seconds the process spent over <see cref="Seconds"/> (every thread): the work of the run, which other work
+    /// sharing the cores does not inflate as it does the wall-clock.
+    /// </summary>
+    public double CpuSeconds { get; init; }
+
     /// <summary>Of <see cref="Seconds"/>, TED's Stage I for the teacher's and the student's filters (0 for other methods).</summary>
     public double StageOneSeconds { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Distill.Contracts.Methods;
@@ -51,6 +52,7 @@ public sealed class MethodComparison
     {
         var started = _time.GetTimestamp();
         var loadAtStart = ComparisonMachine.ReadLoadAverage();
+        var cpuAtStart = ProcessCpuSeconds();
         var runs = _options.Methods.Count * _options.Seeds.Count;
         var device = _options.Trainer.Device;
         using var teacher = PretrainedModel.Load(_options.TeacherFolder, device);
@@ -165,6 +167,7 @@ public sealed class MethodComparison
                 OperatingSystem = RuntimeInformation.OSDescription,
                 LoadAverageAtStart = loadAtStart,
                 LoadAverageAtEnd = ComparisonMachine.ReadLoadAverage(),
+                CpuSeconds = ProcessCpuSeconds() - cpuAtStart,
                 Finished = _time.GetUtcNow(),
             },
             TotalSeconds = _time.GetElapsedTime(started).TotalSeconds,
@@ -212,6 +215,7 @@ public sealed class MethodComparison
         var method = run.Method;
         var trainerOptions = _options.Trainer with { Seed = run.Seed };
         var started = _time.GetTimestamp();
+        var cpuAtStart = ProcessCpuSeconds();
         var built = StudentBuilder.Build(teacher.Model, shape, StudentInitialization.FromTeacher, run.Seed);
         using var student = built.Model;
         FilterTrainingResult? teacherFilters = null;
@@ -239,6 +243,7 @@ public sealed class MethodComparison
                 teacherFilters?.Filters, studentFilters?.Filters, _options.ChunkTokens, cancellationToken).ConfigureAwait(false);
             ThrowIfStopped(training, cancellationToken);
             var seconds = _time.GetElapsedTime(started).TotalSeconds;
+            var cpuSeconds = ProcessCpuSeconds() - cpuAtStart;
 
             var evaluating = _time.GetTimestamp();
             var report = ModelEvaluator.Evaluate(dataset, new NamedModel(method.Name!, student), new NamedModel("teacher", teacher.Model), evaluation,
@@ -253,6 +258,7 @@ public sealed class MethodComparison
                 TopOneAgreement = report.TopOneAgreement ?? double.NaN,
                 ForwardKl = report.ForwardKl ?? double.NaN,
                 Seconds = seconds,
+                CpuSeconds = cpuSeconds,
                 StageOneSeconds = stageOneSeconds,
                 StageOneSteps = stageOneSteps,
                 Steps = training.Step,
@@ -269,6 +275,12 @@ public sealed class MethodComparison
                 Directory.Delete(run.Folder, recursive: true);
             }
         }
+    }
+
+    private static double ProcessCpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 
     private static void ThrowIfStopped(TrainingResult result, CancellationToken cancellationToken)

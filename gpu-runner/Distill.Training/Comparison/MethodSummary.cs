@@ -17,6 +17,9 @@ public sealed record MethodSummary
     /// <summary>Wall-clock seconds of a run's training (TED's Stage I included).</summary>
     public required MeanAndDeviation Seconds { get; init; }
 
+    /// <summary>CPU seconds of a run's training (<see cref="ComparisonRun.CpuSeconds"/>).</summary>
+    public MeanAndDeviation CpuSeconds { get; init; } = new(0, null);
+
     /// <summary>Optimizer steps of TED's Stage I per run, both models together (0 for other methods).</summary>
     public long StageOneSteps { get; init; }
 
@@ -42,6 +45,7 @@ public sealed record MethodSummary
             TopOneAgreement = MeanAndDeviation.Of([.. runs.Select(r => r.TopOneAgreement)]),
             ForwardKl = MeanAndDeviation.Of([.. runs.Select(r => r.ForwardKl)]),
             Seconds = MeanAndDeviation.Of([.. runs.Select(r => r.Seconds)]),
+            CpuSeconds = MeanAndDeviation.Of([.. runs.Select(r => r.CpuSeconds)]),
             StageOneSteps = runs.Max(r => r.StageOneSteps),
         };
     }

@@ -227,11 +227,11 @@ internal static class CompareCommand
         console.WriteLine(string.Create(c,
             $"teacher: {report.Teacher.Parameters:N0} parameters, perplexity {report.Teacher.Perplexity:F2}; student: {report.Student.Layers} layers × {report.Student.HiddenSize}, {report.Student.Parameters:N0} parameters ({report.Student.ParameterRatio:F2} × the teacher's)"));
         var table = new Table { Title = new TableTitle(Markup.Escape(string.Create(c, $"{report.Training.Steps:N0} steps per run, mean ± std over {report.Seeds.Count} seed(s)"))) };
-        table.AddColumns("method", "perplexity", "top-1 agreement", "KL to teacher", "wall-clock s");
+        table.AddColumns("method", "perplexity", "top-1 agreement", "KL to teacher", "wall-clock s", "CPU s");
         foreach (var s in report.Summaries)
         {
             table.AddRow(Markup.Escape(s.Method), Format(s.Perplexity, "F2"), Format(new MeanAndDeviation(100 * s.TopOneAgreement.Mean, 100 * s.TopOneAgreement.StandardDeviation), "F1") + " %",
-                Format(s.ForwardKl, "F3"), Format(s.Seconds, "F1"));
+                Format(s.ForwardKl, "F3"), Format(s.Seconds, "F1"), Format(s.CpuSeconds, "F1"));
         }
         console.Write(table);
         console.WriteLine($"written: {Path.Combine(outputFolder, MarkdownFileName)}, {JsonFileName}, {ChartFileName}");

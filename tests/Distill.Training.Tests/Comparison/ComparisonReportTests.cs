@@ -5,7 +5,7 @@ namespace Distill.Training.Tests.Comparison;
 
 public sealed class ComparisonReportTests
 {
-    private static ComparisonRun Run(string method, ulong seed, double perplexity, double agreement, double kl, double seconds) => new()
+    private static ComparisonRun Run(string method, ulong seed, double perplexity, double agreement, double kl, double seconds, double cpuSeconds = 0) => new()
     {
         Method = method,
         Seed = seed,
@@ -14,6 +14,7 @@ public sealed class ComparisonReportTests
         TopOneAgreement = agreement,
         ForwardKl = kl,
         Seconds = seconds,
+        CpuSeconds = cpuSeconds,
         Steps = 10,
         EvaluationSeconds = 1,
     };
@@ -22,8 +23,8 @@ public sealed class ComparisonReportTests
     {
         ComparisonRun[] runs =
         [
-            Run("ce", 1, 300, 0.30, 0.70, 10), Run("kd", 1, 250, 0.50, 0.25, 20), Run("ted", 1, 240, 0.52, 0.24, 30),
-            Run("ce", 2, 310, 0.32, 0.72, 11), Run("kd", 2, 254, 0.52, 0.27, 22), Run("ted", 2, 260, 0.48, 0.28, 31),
+            Run("ce", 1, 300, 0.30, 0.70, 10, 18), Run("kd", 1, 250, 0.50, 0.25, 20, 38), Run("ted", 1, 240, 0.52, 0.24, 30, 60),
+            Run("ce", 2, 310, 0.32, 0.72, 11, 20), Run("kd", 2, 254, 0.52, 0.27, 22, 42), Run("ted", 2, 260, 0.48, 0.28, 31, 60),
         ];
         MethodOptions[] methods = [new() { Name = "ce" }, new() { Name = "kd" }, new() { Name = "ted", Weights = new MethodWeights { Ce = 0, Hidden = 0.3 } }];
         return new ComparisonReport
@@ -44,7 +45,7 @@ public sealed class ComparisonReportTests
             Methods = methods,
             Runs = runs,
             Summaries = [.. methods.Select(m => MethodSummary.Of([.. runs.Where(r => r.Method == m.Name)]))],
-            Machine = new ComparisonMachine { ProcessorCount = 2, TorchThreads = 2, OperatingSystem = "Linux", Finished = DateTimeOffset.UnixEpoch },
+            Machine = new ComparisonMachine { ProcessorCount = 2, TorchThreads = 2, OperatingSystem = "Linux", CpuSeconds = 230, Finished = DateTimeOffset.UnixEpoch },
             TotalSeconds = 125,
             Command = "distill compare --teacher t",
         };
@@ -60,7 +61,7 @@ public sealed class ComparisonReportTests
         Assert.Contains("perplexity **181.79**", markdown, StringComparison.Ordinal);
         Assert.Contains("0.28 × the teacher's", markdown, StringComparison.Ordinal);
         // ce: perplexity 305 ± 7.07, agreement 31.0 ± 1.4 %, KL 0.710 ± 0.014, seconds 10.5 ± 0.7.
-        Assert.Contains("| ce | 305.00 ± 7.07 | 31.0 ± 1.4 % | 0.710 ± 0.014 | 10.5 ± 0.7 |", lines.Select(l => l.TrimEnd()));
+        Assert.Contains("| ce | 305.00 ± 7.07 | 31.0 ± 1.4 % | 0.710 ± 0.014 | 10.5 ± 0.7 | 19.0 ± 1.4 |", lines.Select(l => l.TrimEnd()));
         Assert.Single(lines, l => l.StartsWith("| kd | 252.00 ± 2.83 |", StringComparison.Ordinal));
         Assert.Single(lines, l => l.StartsWith("| ted | 250.00 ± 14.14 |", StringComparison.Ordinal));
         Assert.Contains("| ted | kd 1, hidden 0.3 | 2 |", markdown, StringComparison.Ordinal);
@@ -73,9 +74,9 @@ public sealed class ComparisonReportTests
         var lines = Report().ToMarkdown().Split('\n');
 
         // ce 305 ± 7.07 against kd 252 ± 2.83: 53 apart, spread √(50 + 8) = 7.62.
-        Assert.Contains("- **ce**: KD beats training without the teacher clearly (53.00, spread 7.62). It took 0.5 × KD's wall-clock.", lines);
+        Assert.Contains("- **ce**: KD beats training without the teacher clearly (53.00, spread 7.62). It took 0.5 × KD's CPU time.", lines);
         // ted 250 ± 14.14: 2 ahead, spread √(200 + 8) = 14.42.
-        Assert.Contains("- **ted**: ahead of KD but within the seeds' spread (2.00, spread 14.42): not a clear gain at this scale. It took 1.5 × KD's wall-clock.", lines);
+        Assert.Contains("- **ted**: ahead of KD but within the seeds' spread (2.00, spread 14.42): not a clear gain at this scale. It took 1.5 × KD's CPU time.", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("- **kd**", StringComparison.Ordinal));
     }
 

@@ -62,6 +62,7 @@ public sealed class MethodComparisonTests(ComparisonTeacherFixture teacher) : IC
             Check(summary.TopOneAgreement, r => r.TopOneAgreement);
             Check(summary.ForwardKl, r => r.ForwardKl);
             Check(summary.Seconds, r => r.Seconds);
+            Check(summary.CpuSeconds, r => r.CpuSeconds);
         }
         Assert.All(report.Runs, r =>
         {
@@ -70,6 +71,7 @@ public sealed class MethodComparisonTests(ComparisonTeacherFixture teacher) : IC
             Assert.InRange(r.TopOneAgreement, 0, 1);
             Assert.True(r.ForwardKl > 0, $"{r.Method} seed {r.Seed}: KL {r.ForwardKl}");
             Assert.True(r.Seconds > 0);
+            Assert.True(r.CpuSeconds > 0, $"{r.Method} seed {r.Seed}: CPU {r.CpuSeconds} s");
             Assert.Equal(0, r.StageOneSteps);
         });
         // Different seeds start different students.
