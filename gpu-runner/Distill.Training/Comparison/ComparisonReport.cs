@@ -91,7 +91,7 @@ public sealed record ComparisonReport
         var load = m.LoadAverageAtStart is { } atStart && m.LoadAverageAtEnd is { } atEnd
             ? string.Create(c, $"; load average {atStart:F1} at the start and {atEnd:F1} at the end")
             : "";
-        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch threads, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}{total}, {m.CpuSeconds:N0} CPU seconds{load}.");
+        text.AppendLine(c, $"- **Machine**: {m.ProcessorCount} cores, {m.TorchThreads} libtorch thread{(m.TorchThreads == 1 ? "" : "s")}, {m.OperatingSystem}; {Runs.Count} runs and their evaluations in {FormatDuration(TotalSeconds)}{total}, {m.CpuSeconds:N0} CPU seconds{load}.");
         if (m.WasLoaded)
         {
             text.AppendLine();
