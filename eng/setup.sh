@@ -3,16 +3,19 @@
 #   always      libtorch-dev, libopenblas0-pthread, cmake, g++   (the engine and its native shim)
 #   --test      the npm packages the tests use (gpt-3-encoder, azurite) into artifacts/node
 #   --bench     python3-torch, the PyTorch the benchmarks compare against
+#   --compare   fortunes, the English corpus the method comparison (eng/compare.sh) trains on
 # Uses apt-get as root, or sudo when it works without a password; otherwise says what to run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 want_test=0
 want_bench=0
+want_compare=0
 for arg in "$@"; do
     case "$arg" in
         --test) want_test=1 ;;
         --bench) want_bench=1 ;;
-        *) echo "usage: eng/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+        --compare) want_compare=1 ;;
+        *) echo "usage: eng/setup.sh [--test] [--bench] [--compare]" >&2; exit 2 ;;
     esac
 done
 
@@ -20,6 +23,7 @@ say() { echo "setup: $*"; }
 
 packages=(libtorch-dev libopenblas0-pthread cmake g++)
 [ "$want_bench" = 1 ] && packages+=(python3-torch)
+[ "$want_compare" = 1 ] && packages+=(fortunes)
 missing=()
 for p in "${packages[@]}"; do
     if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -47,6 +47,7 @@ public static class DistillCommandLine
             EvalCommand.Create(),
             GenerateCommand.Create(),
             TokenizeCommand.Create(input),
+            CompareCommand.Create(),
             SubmitCommand.Create(),
             WatchCommand.Create(),
             StatusCommand.Create(),

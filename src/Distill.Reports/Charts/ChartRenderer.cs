@@ -1,8 +1,10 @@
+using System.Globalization;
 using ScottPlot;
+using SkiaSharp;
 
 namespace Distill.Reports.Charts;
 
-/// <summary>Draws <see cref="LineChart"/>s and <see cref="GroupedBarChart"/>s as PNG images (ScottPlot on SkiaSharp, no display needed).</summary>
+/// <summary>Draws <see cref="LineChart"/>s, <see cref="GroupedBarChart"/>s and <see cref="BarPanelChart"/>s as PNG images (ScottPlot on SkiaSharp, no display needed).</summary>
 public static class ChartRenderer
 {
     public const int DefaultWidth = 900;
@@ -98,6 +100,109 @@ public static class ChartRenderer
         plot.YLabel(chart.YLabel);
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
+    /// <summary>
+    /// The chart as PNG bytes: its panels side by side, each of an equal share of the width, with a bar per group (the
+    /// mean written above it, the error bar as ± its value) and the panel's reference line.
+    /// </summary>
+    /// <exception cref="ArgumentException">The chart has no group or no panel, or a panel does not have one value per group.</exception>
+    public static byte[] RenderPng(BarPanelChart chart, int width = DefaultWidth, int height = DefaultHeight)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        CheckSize(width, height);
+        if (chart.Groups.Count == 0 || chart.Panels.Count == 0)
+        {
+            throw new ArgumentException("a panel chart needs at least one group and one panel", nameof(chart));
+        }
+        foreach (var panel in chart.Panels.Where(p => p.Values.Means.Count != chart.Groups.Count))
+        {
+            throw new ArgumentException($"panel '{panel.Title}' has {panel.Values.Means.Count} values for {chart.Groups.Count} groups", nameof(chart));
+        }
+        var colors = GroupColors(chart);
+        var panelWidth = width / chart.Panels.Count;
+        CheckSize(panelWidth, height);
+
+        // Each panel is drawn on its own (a plot paints its background over its whole image), then all side by side.
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        surface.Canvas.Clear(SKColors.White);
+        for (var i = 0; i < chart.Panels.Count; i++)
+        {
+            var thisWidth = i == chart.Panels.Count - 1 ? width - i * panelWidth : panelWidth;
+            var plot = Panel(chart, chart.Panels[i], colors);
+            using var bitmap = SKBitmap.Decode(plot.GetImageBytes(thisWidth, height, ImageFormat.Png));
+            surface.Canvas.DrawBitmap(bitmap, i * panelWidth, 0);
+        }
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    private static Plot Panel(BarPanelChart chart, BarPanel panel, Color[] colors)
+    {
+        var plot = new Plot();
+        var values = panel.Values;
+        var bars = new List<Bar>();
+        for (var g = 0; g < chart.Groups.Count; g++)
+        {
+            if (!double.IsFinite(values.Means[g]))
+            {
+                continue;
+            }
+            bars.Add(new Bar
+            {
+                Position = g,
+                Value = values.Means[g],
+                Error = values.Errors?[g] ?? 0,
+                FillColor = colors[g],
+                Label = values.Means[g].ToString(panel.ValueFormat, CultureInfo.InvariantCulture),
+            });
+        }
+        var added = plot.Add.Bars(bars);
+        added.ValueLabelStyle.FontSize = 12;
+        if (panel.Reference is { } reference && double.IsFinite(reference))
+        {
+            var line = plot.Add.HorizontalLine(reference);
+            line.LinePattern = LinePattern.Dashed;
+            line.Color = Colors.Black;
+            if (panel.ReferenceLabel is { } label)
+            {
+                var text = plot.Add.Text(label, chart.Groups.Count - 0.5, reference);
+                text.LabelAlignment = Alignment.LowerRight;
+                text.LabelFontSize = 12;
+                text.LabelBackgroundColor = Colors.White;
+            }
+        }
+        // Long labels break at their hyphens so that several fit under the bars.
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, chart.Groups.Count).Select(g => (double)g)],
+            [.. chart.Groups.Select(g => g.Length > 10 ? g.Replace("-", "-\n", StringComparison.Ordinal) : g)]);
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.Title(panel.Title, size: 14);
+        plot.YLabel(panel.YLabel);
+        return plot;
+    }
+
+    /// <summary>The baseline group grey; the others the palette's colours in their order (its grey skipped).</summary>
+    private static Color[] GroupColors(BarPanelChart chart)
+    {
+        var palette = new ScottPlot.Palettes.Category10();
+        var colors = new Color[chart.Groups.Count];
+        var next = 0;
+        for (var g = 0; g < chart.Groups.Count; g++)
+        {
+            if (chart.Groups[g] == chart.BaselineGroup)
+            {
+                colors[g] = Colors.Gray;
+                continue;
+            }
+            // Category10's eighth colour is grey, kept for the baseline.
+            if (next % 10 == 7)
+            {
+                next++;
+            }
+            colors[g] = palette.GetColor(next++);
+        }
+        return colors;
     }
 
     private static void CheckSize(int width, int height)

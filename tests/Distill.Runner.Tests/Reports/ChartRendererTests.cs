@@ -84,6 +84,42 @@ public sealed class ChartRendererTests
     }
 
     [Fact]
+    public void RenderPng_BarPanels_DrawEachGroupInItsColourTheBaselineGreyAndTheReferenceLine()
+    {
+        var chart = new BarPanelChart
+        {
+            Groups = ["ce", "kd", "reverse-kl"],
+            BaselineGroup = "ce",
+            Panels =
+            [
+                new BarPanel { Title = "perplexity", YLabel = "perplexity", Values = new BarSeries("perplexity", [300, 250, 260], [10, 5, 8]), Reference = 180, ReferenceLabel = "teacher 180" },
+                new BarPanel { Title = "agreement", YLabel = "%", Values = new BarSeries("agreement", [30, 50, 48]) },
+            ],
+        };
+
+        var png = ChartRenderer.RenderPng(chart, 800, 400);
+        var noReference = ChartRenderer.RenderPng(chart with { Panels = [chart.Panels[0] with { Reference = null, ReferenceLabel = null }, chart.Panels[1]] }, 800, 400);
+
+        Png.AssertImage(png, 800, 400);
+        // kd and reverse-kl take the palette's first two colours in both panels; ce is grey.
+        Assert.True(Png.CountNear(png, s_blue, 10) > 2000, "kd's bars are not drawn in the first colour");
+        Assert.True(Png.CountNear(png, s_orange, 10) > 2000, "reverse-kl's bars are not drawn in the second colour");
+        Assert.True(Png.CountNear(png, new SKColor(0x80, 0x80, 0x80), 10) > 2000, "the baseline's bars are not grey");
+        Assert.True(Png.CountNear(png, SKColors.Black, 60) > Png.CountNear(noReference, SKColors.Black, 60), "the reference line adds no dark pixels");
+    }
+
+    [Fact]
+    public void RenderPng_BarPanelWithTheWrongNumberOfValues_IsRefusedNamingThePanel()
+    {
+        var chart = new BarPanelChart { Groups = ["a", "b"], Panels = [new BarPanel { Title = "p", YLabel = "y", Values = new BarSeries("s", [1]) }] };
+
+        var error = Assert.Throws<ArgumentException>(() => ChartRenderer.RenderPng(chart));
+
+        Assert.Contains("panel 'p' has 1 values for 2 groups", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ChartRenderer.RenderPng(chart with { Panels = [] }));
+    }
+
+    [Fact]
     public void LossCurves_Histories_GiveAnObjectiveLineAndAValidationLinePerStage()
     {
         var histories = new[]
