@@ -145,6 +145,19 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
     }
 
     [Fact]
+    public async Task Demo_HeadsThatDoNotDivideTheStudentWidth_IsBadUsageBeforeAnyWork()
+    {
+        var store = Path.Combine(_root, "store");
+
+        var run = await CommandRun.RunAsync(["demo", "--store", store, "--heads", "4", "--teacher-hidden", "32", "--student-hidden", "30"]);
+
+        Assert.Equal(DistillCommandLine.BadUsage, run.ExitCode);
+        Assert.StartsWith("distill demo: the student cannot be built: ", run.Error, StringComparison.Ordinal);
+        Assert.Contains("30", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(store));
+    }
+
+    [Fact]
     public void Corpus_TextFiles_BecomeOneParagraphPerLine()
     {
         var text = Path.Combine(_root, "LICENSE");

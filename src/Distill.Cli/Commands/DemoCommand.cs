@@ -91,6 +91,26 @@ internal static class DemoCommand
         IDemoView view = json ? new DemoJsonView(output) : new DemoConsoleView(CliConsole.Create(output));
         var folder = Path.Join(storePath, FolderName);
         var teacherFolder = Path.Join(folder, "teacher");
+        var student = new PretrainingOptions
+        {
+            Inputs = [DemoCorpus.DefaultSource],
+            OutputFolder = teacherFolder,
+            Layers = settings.StudentLayers,
+            HiddenSize = settings.StudentHidden,
+            Heads = settings.Heads,
+        };
+        foreach (var (model, shape) in new[] { ("teacher", settings.TeacherOptions(DemoCorpus.DefaultSource, teacherFolder)), ("student", student) })
+        {
+            try
+            {
+                shape.ValidateShape();
+            }
+            catch (StudentShapeException e)
+            {
+                await error.WriteLineAsync($"{Name}: the {model} cannot be built: {string.Join("; ", e.Problems.Select(p => $"{p.Field}: {p.Message}"))}").ConfigureAwait(false);
+                return DistillCommandLine.BadUsage;
+            }
+        }
         string corpus;
         try
         {
@@ -102,16 +122,6 @@ internal static class DemoCommand
             return DistillCommandLine.Failure;
         }
         var teacherOptions = settings.TeacherOptions(Path.Join(folder, "data", corpus), teacherFolder);
-        try
-        {
-            teacherOptions.Validate();
-            new PretrainingOptions { Inputs = ["-"], OutputFolder = "-", Layers = settings.StudentLayers, HiddenSize = settings.StudentHidden, Heads = settings.Heads }.ValidateShape();
-        }
-        catch (StudentShapeException e)
-        {
-            await error.WriteLineAsync($"{Name}: the models cannot be built: {string.Join("; ", e.Problems.Select(p => $"{p.Field}: {p.Message}"))}").ConfigureAwait(false);
-            return DistillCommandLine.BadUsage;
-        }
         view.Header(settings, storePath, string.Join(", ", sources));
 
         var teacher = await TeacherAsync(teacherOptions, view, error, cancellationToken).ConfigureAwait(false);
