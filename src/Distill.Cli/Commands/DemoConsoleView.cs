@@ -34,7 +34,7 @@ internal sealed class DemoConsoleView(IAnsiConsole console) : IDemoView
         text += trainedNow
             ? string.Create(s_invariant, $"trained in {CliConsole.Duration(TimeSpan.FromSeconds(teacher.TrainingSeconds))} at {teacher.TokensPerSecond:N0} tokens/s")
             : "trained by an earlier demo";
-        console.MarkupLine(Markup.Escape($"{text} ({teacher.Folder})."));
+        Plain($"{text} ({teacher.Folder}).");
     }
 
     public void Finished(DemoSummary summary)
@@ -57,12 +57,20 @@ internal sealed class DemoConsoleView(IAnsiConsole console) : IDemoView
         table.AddRow("top-1 agreement with the teacher", "", summary.TopOneAgreement is { } agreement ? agreement.ToString("P1", s_invariant) : "—", "");
         table.AddRow("speed (forward tokens/s)", Number(teacher.TokensPerSecond, "N0"), Number(student.TokensPerSecond, "N0"), Ratio(summary.Speedup));
         console.Write(table);
-        console.MarkupLine(Markup.Escape($"Student: {student.Folder}"));
+        Plain($"Student: {student.Folder}");
         if (summary.Report is { } report)
         {
-            console.MarkupLine(Markup.Escape($"Report:  {Path.Join(report, Distill.Reports.RunReportFiles.Markdown)} (loss curves in {Distill.Reports.RunReportFiles.LossChart})"));
+            Plain($"Report:  {Path.Join(report, Distill.Reports.RunReportFiles.Markdown)} (loss curves in {Distill.Reports.RunReportFiles.LossChart})");
         }
-        console.MarkupLine(Markup.Escape($"Try it:  distill generate --model {student.Folder} --prompt \"This License\""));
+        Plain($"Try it:  distill generate --model {student.Folder} --prompt \"This License\"");
+    }
+
+    /// <summary>A line with paths, written as it is: not wrapped at the terminal's width, so it can be copied.</summary>
+    private void Plain(string line)
+    {
+        var writer = console.Profile.Out.Writer;
+        writer.WriteLine(line);
+        writer.Flush();
     }
 
     private static string Count(long value) => value.ToString("N0", s_invariant);
