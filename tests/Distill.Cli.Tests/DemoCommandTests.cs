@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Distill.Cli.Commands;
 using Distill.Reports;
 using Distill.Training.Pretraining;
@@ -72,6 +73,20 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
         Assert.InRange(summary.GetProperty("topOneAgreement").GetDouble(), 0, 1);
         Assert.True(File.Exists(Path.Combine(student.GetProperty("folder").GetString()!, "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(summary.GetProperty("report").GetString()!, RunReportFiles.Markdown)));
+    }
+
+    [Fact]
+    public async Task Demo_GateTheStudentMisses_FailsWithExit1AndTheReason()
+    {
+        Assert.Equal(DistillCommandLine.Ok, demo.Run.ExitCode);
+
+        var run = await CommandRun.RunAsync(demo.Args("--steps", "2", "--max-perplexity-ratio", "0.01"));
+
+        Assert.Equal(DistillCommandLine.Failure, run.ExitCode);
+        Assert.True(Regex.IsMatch(run.Error.ReplaceLineEndings("\n"), @"^distill demo: run demo-kd-\S+ failed:\n  the student's perplexity .*; evaluation\.gates\.maxPerplexityRatio allows 0\.01\n$"), run.Error);
+        Assert.Matches(@"Run demo-kd-\S+ failed after \d+:\d\d\.", run.Output);
+        Assert.True(File.Exists(Line(run.Output, "Report:  ")), run.Output);
+        Assert.DoesNotContain("Student: ", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

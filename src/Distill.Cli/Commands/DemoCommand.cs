@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Distill.Contracts.Checkpoints;
 using Distill.Contracts.Events;
 using Distill.Contracts.Methods;
@@ -53,12 +54,14 @@ internal static class DemoCommand
         var vocabSize = new Option<int>("--vocab-size") { Description = "Tokens of the tokenizer trained on the corpus.", DefaultValueFactory = _ => defaults.VocabSize }.AtLeast(257);
         var blockSize = new Option<int>("--block-size") { Description = "Tokens per training block (the teacher's context).", DefaultValueFactory = _ => defaults.BlockSize }.AtLeast(2);
         var batchSize = new Option<int>("--batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => defaults.BatchSize }.AtLeast(1);
+        var gate = new Option<double?>("--max-perplexity-ratio") { Description = "A gate: the run fails when the student's perplexity is more than this times the teacher's." }
+            .Validate(v => v is not { } ratio || (double.IsFinite(ratio) && ratio > 0) ? null : string.Create(CultureInfo.InvariantCulture, $"--max-perplexity-ratio must be a positive number (got {v})"));
         var seed = new Option<ulong>("--seed") { Description = "Seed of both trainings.", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line (the demo's steps, the run's events as CloudEvents) and a summary last." };
 
         var command = new Command("demo", "Train a teacher, distil it into a student through the local pipeline, and compare them.")
         {
-            method, store, corpus, steps, teacherSteps, teacherLayers, teacherHidden, studentLayers, studentHidden, heads, vocabSize, blockSize, batchSize, seed, json,
+            method, store, corpus, steps, teacherSteps, teacherLayers, teacherHidden, studentLayers, studentHidden, heads, vocabSize, blockSize, batchSize, gate, seed, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -76,6 +79,7 @@ internal static class DemoCommand
                 BlockSize = parse.GetValue(blockSize),
                 BatchSize = parse.GetValue(batchSize),
                 Seed = parse.GetValue(seed),
+                MaxPerplexityRatio = parse.GetValue(gate),
             };
             var sources = parse.GetValue(corpus) is { Length: > 0 } given ? given : [DemoCorpus.DefaultSource];
             var writers = parse.InvocationConfiguration;
@@ -147,9 +151,10 @@ internal static class DemoCommand
         }
 
         await using var store = await OpenStoreAsync(storePath, cancellationToken).ConfigureAwait(false);
+        // Errors only: the handlers' warnings (a run failed, with its reasons) repeat what the demo prints at the end.
         using var loggers = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddProvider(new TextWriterLoggerProvider(error, json: false, store.Time, LogLevel.Warning)));
+            .SetMinimumLevel(LogLevel.Error)
+            .AddProvider(new TextWriterLoggerProvider(error, json: false, store.Time, LogLevel.Error)));
         var pipeline = new DemoPipeline(store, loggers);
         var (runId, outcome) = await view.ShowProgressAsync(progress => pipeline.RunAsync(plan, progress, cancellationToken)).ConfigureAwait(false);
 
@@ -239,7 +244,9 @@ internal static class DemoCommand
         };
         if (outcome is PipelineFailed failed)
         {
-            return summary with { FailedStage = failed.FailedStage, Reasons = failed.Reasons };
+            // A gate the student missed fails the run after the evaluation wrote its report.
+            var written = LocalPath(store, BlobPaths.Report(runId));
+            return summary with { FailedStage = failed.FailedStage, Reasons = failed.Reasons, Report = Directory.Exists(written) ? written : null };
         }
         var completed = (PipelineCompleted)outcome;
         var c = completed.Comparison;

@@ -42,6 +42,10 @@ internal sealed class DemoConsoleView(IAnsiConsole console) : IDemoView
         if (summary.Status != "completed" || summary.Teacher is not { } teacher || summary.Student is not { } student)
         {
             console.MarkupLine(Markup.Escape($"Run {summary.RunId} failed{(summary.FailedStage is { } stage ? $" at stage {stage}" : "")} after {CliConsole.Duration(TimeSpan.FromSeconds(summary.Seconds))}."));
+            if (summary.Report is { } written)
+            {
+                Plain($"Report:  {Path.Join(written, Distill.Reports.RunReportFiles.Markdown)}");
+            }
             return;
         }
         var table = new Table { Title = new TableTitle(Markup.Escape($"{summary.RunId}: {summary.Method} in {CliConsole.Duration(TimeSpan.FromSeconds(summary.Seconds))}")) };

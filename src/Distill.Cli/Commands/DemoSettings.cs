@@ -48,6 +48,9 @@ internal sealed record DemoSettings
     /// <summary>The most validation blocks the evaluation compares the models on.</summary>
     public int EvaluationBlocks { get; init; } = 64;
 
+    /// <summary>The evaluation's gate: the run fails when the student's perplexity is more than this times the teacher's; null: no gate.</summary>
+    public double? MaxPerplexityRatio { get; init; }
+
     /// <summary>The prompt both models continue in the report.</summary>
     public string Prompt { get; init; } = "This License";
 
@@ -73,7 +76,8 @@ internal sealed record DemoSettings
     /// The run's pipeline.json: the teacher in <c>teacher/</c>, the corpus in <paramref name="dataPath"/> (the validation
     /// documents held out by the same hash as the teacher's, so neither model trained on them), the student's shape,
     /// the method (kd with temperature 2 and equal weights; another method with its defaults), the student's training,
-    /// and an evaluation on at most <see cref="EvaluationBlocks"/> validation blocks with one prompt.
+    /// and an evaluation on at most <see cref="EvaluationBlocks"/> validation blocks with one prompt (and a gate when
+    /// <see cref="MaxPerplexityRatio"/> is set).
     /// </summary>
     public string Manifest(string dataPath)
     {
@@ -126,6 +130,12 @@ internal sealed record DemoSettings
             json.WriteStartArray("prompts");
             json.WriteStringValue(Prompt);
             json.WriteEndArray();
+            if (MaxPerplexityRatio is { } ratio)
+            {
+                json.WriteStartObject("gates");
+                json.WriteNumber("maxPerplexityRatio", ratio);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
             json.WriteEndObject();
         }
