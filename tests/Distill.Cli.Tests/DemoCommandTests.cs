@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Distill.Cli.Commands;
+using Distill.Contracts.Runs;
+using Distill.Contracts.Stages;
+using Distill.Pipeline.Local;
 using Distill.Reports;
 using Distill.Training.Pretraining;
 
@@ -87,6 +90,40 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
         Assert.Matches(@"Run demo-kd-\S+ failed after \d+:\d\d\.", run.Output);
         Assert.True(File.Exists(Line(run.Output, "Report:  ")), run.Output);
         Assert.DoesNotContain("Student: ", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_CancelledWhileTraining_ExitsWith1AndFailsItsRunSoNoRunnerResumesIt()
+    {
+        Assert.Equal(DistillCommandLine.Ok, demo.Run.ExitCode);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var started = DateTimeOffset.UtcNow;
+
+        var running = CommandRun.RunAsync(demo.Args("--steps", "100000", "--json"), stop.Token);
+        RunState? training = null;
+        await using (var store = await LocalStore.OpenAsync(demo.Store, TimeProvider.System, TestContext.Current.CancellationToken))
+        {
+            for (var i = 0; i < 600 && training is null && !running.IsCompleted; i++)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+                await foreach (var state in store.CreateContext().Runs.ListAsync(TestContext.Current.CancellationToken))
+                {
+                    if (state.CreatedAt >= started.AddSeconds(-1) && state.Stage(StageNames.Distill).Status == StageStatus.Running)
+                    {
+                        training = state;
+                    }
+                }
+            }
+            await stop.CancelAsync();
+            Assert.NotNull(training);
+            var run = await running.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+            Assert.Equal(DistillCommandLine.Failure, run.ExitCode);
+            Assert.Equal("distill: cancelled", run.Error.Trim());
+            var after = (await store.CreateContext().Runs.ReadAsync(training.RunId, TestContext.Current.CancellationToken))?.State;
+            Assert.Equal(RunStatus.Failed, after?.Status);
+            Assert.Equal(["the demo was stopped before the run finished"], after?.Failure?.Reasons);
+        }
     }
 
     [Fact]

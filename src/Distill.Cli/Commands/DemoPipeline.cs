@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Distill.Contracts.Events;
+using Distill.Contracts.Runs;
 using Distill.Pipeline.Events;
 using Distill.Pipeline.Local;
+using Distill.Pipeline.Storage;
 using Distill.Pipeline.Uploads;
 using Distill.Runner.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,13 +33,16 @@ internal sealed class DemoPipeline(LocalStore store, ILoggerFactory loggers)
         var handlers = Task.Run(() => new LocalHandlerHost(store, loggers).RunAsync(stop.Token), CancellationToken.None);
         var runner = Task.Run(() => LocalWorker.RunAsync(store.Root, options, once: false, idleExit: null, keepFolder: false, loggers, activity: null, stop.Token),
             CancellationToken.None);
+        string? runId = null;
+        var finished = false;
         try
         {
-            var runId = UploadClient.NewUploadId(plan.Manifest.Name ?? "demo", store.Time.GetUtcNow());
+            runId = UploadClient.NewUploadId(plan.Manifest.Name ?? "demo", store.Time.GetUtcNow());
             var upload = await new UploadClient(store.Blobs, store.Time).UploadAsync(plan, runId, progress.Upload, cancellationToken).ConfigureAwait(false);
             await UploadClient.NotifyAsync(store.Bus, upload, store.BlobsUri, cancellationToken).ConfigureAwait(false);
             progress.Submitted(runId, upload);
             var outcome = await FollowAsync(runId, progress, handlers, runner, cancellationToken).ConfigureAwait(false);
+            finished = true;
             return (runId, outcome);
         }
         finally
@@ -45,6 +50,28 @@ internal sealed class DemoPipeline(LocalStore store, ILoggerFactory loggers)
             await stop.CancelAsync().ConfigureAwait(false);
             // Both loops end on the token; a fault they ended with was reported by FollowAsync, or matters less than the one in flight.
             await Task.WhenAll(handlers, runner).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!finished && runId is not null)
+            {
+                await EndRunAsync(runId).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fails a run the demo stopped following (Ctrl+C, an error), once its runner has stopped: its stage message, back
+    /// in the queue, is then dropped by the next runner instead of resumed ahead of the next demo's run.
+    /// </summary>
+    private async Task EndRunAsync(string runId)
+    {
+        try
+        {
+            await store.CreateContext().Runs.UpdateAsync(runId,
+                state => state.IsFinished ? state : state.FailRun(["the demo was stopped before the run finished"], store.Time.GetUtcNow()),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or RunTransitionException or BlobStoreException or IOException)
+        {
+            // Not accepted yet, or finished meanwhile, or the store cannot be written: the run stays as it is.
         }
     }
 
