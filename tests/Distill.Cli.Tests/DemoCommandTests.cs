@@ -21,9 +21,9 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
         Assert.True(demo.Run.ExitCode == DistillCommandLine.Ok, demo.Run.Output + demo.Run.Error);
         var output = demo.Run.Output;
 
-        Assert.Contains("teacher training: step", output, StringComparison.Ordinal);
-        Assert.Contains("Teacher: ", output, StringComparison.Ordinal);
-        Assert.Matches(@"distill: step \d+/10", output);
+        // Captured output gets the progress bars only at milestones, as the clock allows: the lines below are always there.
+        Assert.Matches(@"^[\d,]+ parameters, validation perplexity [\d.]+, trained in \d+:\d\d at [\d,]+ tokens/s \(.+\)\.$", Line(output, "Teacher: "));
+        Assert.Matches(@"demo-kd-\S+: kd in \d+:\d\d", output);
         foreach (var row in new[] { "parameters", "weights on disk", "perplexity (uniform guess: ", "top-1 agreement with the teacher", "speed (forward tokens/s)" })
         {
             Assert.Contains(row, output, StringComparison.Ordinal);
