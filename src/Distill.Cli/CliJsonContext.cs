@@ -12,6 +12,8 @@ namespace Distill.Cli;
 [JsonSerializable(typeof(SubmitResult))]
 [JsonSerializable(typeof(RunList))]
 [JsonSerializable(typeof(WorkerLine))]
+[JsonSerializable(typeof(DemoLine))]
+[JsonSerializable(typeof(DemoSummary))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

@@ -31,8 +31,8 @@ public static class DistillCommandLine
     }
 
     /// <summary>
-    /// Runs the command with the given standard streams (verbs that print plain text or JSON write to
-    /// <paramref name="output"/> and <paramref name="error"/>; the demo draws on the console).
+    /// Runs the command with the given standard streams: every verb writes to <paramref name="output"/> and
+    /// <paramref name="error"/> (progress bars and colours only when they are a terminal).
     /// </summary>
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {

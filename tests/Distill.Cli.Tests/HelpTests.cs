@@ -10,7 +10,7 @@ public sealed class HelpTests
         Assert.Equal(DistillCommandLine.Ok, run.ExitCode);
         foreach (var (verb, description) in new[]
         {
-            ("demo", "Train a tiny transformer"),
+            ("demo", "Train a teacher, distil it into a student"),
             ("train-teacher", "Train a small model from scratch"),
             ("eval", "Evaluate a model"),
             ("generate", "Continue a prompt"),

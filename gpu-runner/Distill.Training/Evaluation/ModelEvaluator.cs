@@ -129,6 +129,17 @@ public static class ModelEvaluator
                 var ids = batch.InputIds.To(device);
                 var targets = batch.Targets.To(device).Reshape(-1);
                 blockSize = (int)ids.Size(1);
+                if (rowsDone == 0)
+                {
+                    // One untimed forward of each model first: the first pays one-time costs (allocations, thread pools),
+                    // which would count against the student, timed first, and weigh much in a small evaluation.
+                    var untimed = 0.0;
+                    FinalHidden(studentModel, ids, ref untimed);
+                    if (teacherModel is not null)
+                    {
+                        FinalHidden(teacherModel, ids.To(teacherModel.Device), ref untimed);
+                    }
+                }
                 var studentHidden = FinalHidden(studentModel, ids, ref studentSeconds);
                 var teacherHidden = teacherModel is null ? null : FinalHidden(teacherModel, ids.To(teacherModel.Device), ref teacherSeconds);
                 var sums = Tensor.Zeros([StatCount], DType.Float64, device);

@@ -1,222 +1,271 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text;
+using System.Globalization;
+using Distill.Contracts.Checkpoints;
+using Distill.Contracts.Events;
+using Distill.Contracts.Methods;
 using Distill.Contracts.Models;
-using Distill.Torch.Optim;
-using Distill.Torch;
+using Distill.Contracts.Storage;
+using Distill.Pipeline.Local;
+using Distill.Pipeline.Uploads;
+using Distill.Training.Data;
 using Distill.Training.Models;
-using Spectre.Console;
+using Distill.Training.Pretraining;
+using Distill.Training.Tokenizers;
+using Distill.Training.Trainers;
+using Microsoft.Extensions.Logging;
 
 namespace Distill.Cli.Commands;
 
 /// <summary>
-/// `distill demo`: trains a tiny GPT-2 on the CPU for a few hundred steps on English text that every Debian machine
-/// has (its license texts), byte by byte, and shows the loss falling, the speed and a sample.
+/// `distill demo [--method NAME] [--store PATH] [sizes] [--json]`: the whole system on this machine. It writes a corpus
+/// (Debian's license texts, or <c>--corpus</c>) and trains a teacher on it into <c>{store}/demo/</c> unless an earlier demo
+/// left a valid one there, writes the run's pipeline.json beside them, submits that folder as `distill submit` does,
+/// runs the pipeline's handlers and one runner in this process until the run completes or fails, showing each stage's
+/// progress, and ends with the teacher and the student side by side and where the student and the report are.
+/// Exit 0 when the run completed, 1 when it failed (with the reasons) or the demo could not run, 2 on bad usage.
 /// </summary>
 internal static class DemoCommand
 {
-    private const string CorpusFolder = "/usr/share/common-licenses";
+    /// <summary>The demo's folder in the store: the run folder it submits (pipeline.json, teacher/, data/).</summary>
+    public const string FolderName = "demo";
+
+    private const string Name = "distill demo";
 
     public static Command Create()
     {
-        var steps = new Option<int>("--steps") { Description = "Training steps.", DefaultValueFactory = _ => 300 };
-        var seed = new Option<int>("--seed") { Description = "Seed for weights and batches.", DefaultValueFactory = _ => 1 };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a table." };
-        var command = new Command("demo", "Train a tiny transformer on the CPU and show the loss falling.") { steps, seed, json };
+        var defaults = new DemoSettings();
+        var method = new Option<string>("--method") { Description = "The distillation method.", DefaultValueFactory = _ => defaults.Method };
+        method.AcceptOnlyFromAmong([.. MethodNames.All]);
+        var store = CommandOptions.Store();
+        var corpus = new Option<string[]>("--corpus")
+        {
+            Description = $"Text to train on: text files (cut at blank lines), JSONL files, or folders of them; default: {DemoCorpus.DefaultSource}.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var steps = new Option<long>("--steps") { Description = "The student's training steps.", DefaultValueFactory = _ => defaults.StudentSteps }.AtLeast(1);
+        var teacherSteps = new Option<long>("--teacher-steps") { Description = "The teacher's training steps.", DefaultValueFactory = _ => defaults.TeacherSteps }.AtLeast(1);
+        var teacherLayers = new Option<int>("--teacher-layers") { Description = "The teacher's layers.", DefaultValueFactory = _ => defaults.TeacherLayers }.AtLeast(1);
+        var teacherHidden = new Option<int>("--teacher-hidden") { Description = "The teacher's width.", DefaultValueFactory = _ => defaults.TeacherHidden }.AtLeast(1);
+        var studentLayers = new Option<int>("--student-layers") { Description = "The student's layers.", DefaultValueFactory = _ => defaults.StudentLayers }.AtLeast(1);
+        var studentHidden = new Option<int>("--student-hidden") { Description = "The student's width.", DefaultValueFactory = _ => defaults.StudentHidden }.AtLeast(1);
+        var heads = new Option<int>("--heads") { Description = "Attention heads of both models.", DefaultValueFactory = _ => defaults.Heads }.AtLeast(1);
+        var vocabSize = new Option<int>("--vocab-size") { Description = "Tokens of the tokenizer trained on the corpus.", DefaultValueFactory = _ => defaults.VocabSize }.AtLeast(257);
+        var blockSize = new Option<int>("--block-size") { Description = "Tokens per training block (the teacher's context).", DefaultValueFactory = _ => defaults.BlockSize }.AtLeast(2);
+        var batchSize = new Option<int>("--batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => defaults.BatchSize }.AtLeast(1);
+        var gate = new Option<double?>("--max-perplexity-ratio") { Description = "A gate: the run fails when the student's perplexity is more than this times the teacher's." }
+            .Validate(v => v is not { } ratio || (double.IsFinite(ratio) && ratio > 0) ? null : string.Create(CultureInfo.InvariantCulture, $"--max-perplexity-ratio must be a positive number (got {v})"));
+        var seed = new Option<ulong>("--seed") { Description = "Seed of both trainings.", DefaultValueFactory = _ => defaults.Seed };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per line (the demo's steps, the run's events as CloudEvents) and a summary last." };
+
+        var command = new Command("demo", "Train a teacher, distil it into a student through the local pipeline, and compare them.")
+        {
+            method, store, corpus, steps, teacherSteps, teacherLayers, teacherHidden, studentLayers, studentHidden, heads, vocabSize, blockSize, batchSize, gate, seed, json,
+        };
         command.SetAction((parse, cancellationToken) =>
-            Task.FromResult(Run(parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(json), cancellationToken)));
+        {
+            var settings = new DemoSettings
+            {
+                Method = parse.GetRequiredValue(method),
+                StudentSteps = parse.GetValue(steps),
+                TeacherSteps = parse.GetValue(teacherSteps),
+                TeacherLayers = parse.GetValue(teacherLayers),
+                TeacherHidden = parse.GetValue(teacherHidden),
+                StudentLayers = parse.GetValue(studentLayers),
+                StudentHidden = parse.GetValue(studentHidden),
+                Heads = parse.GetValue(heads),
+                VocabSize = parse.GetValue(vocabSize),
+                BlockSize = parse.GetValue(blockSize),
+                BatchSize = parse.GetValue(batchSize),
+                Seed = parse.GetValue(seed),
+                MaxPerplexityRatio = parse.GetValue(gate),
+            };
+            var sources = parse.GetValue(corpus) is { Length: > 0 } given ? given : [DemoCorpus.DefaultSource];
+            var writers = parse.InvocationConfiguration;
+            return RunAsync(settings, sources, LocalStore.ResolvePath(parse.GetValue(store)), parse.GetValue(json), writers.Output, writers.Error, cancellationToken);
+        });
         return command;
     }
 
-    private static int Run(int steps, int seed, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoSettings settings, string[] sources, string storePath, bool json, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
-        if (steps < 1)
+        var clock = Stopwatch.StartNew();
+        IDemoView view = json ? new DemoJsonView(output) : new DemoConsoleView(CliConsole.Create(output));
+        var folder = Path.Join(storePath, FolderName);
+        var teacherFolder = Path.Join(folder, "teacher");
+        var student = new PretrainingOptions
         {
-            Console.Error.WriteLine("distill demo: --steps must be at least 1");
-            return DistillCommandLine.BadUsage;
+            Inputs = [DemoCorpus.DefaultSource],
+            OutputFolder = teacherFolder,
+            Layers = settings.StudentLayers,
+            HiddenSize = settings.StudentHidden,
+            Heads = settings.Heads,
+        };
+        foreach (var (model, shape) in new[] { ("teacher", settings.TeacherOptions(DemoCorpus.DefaultSource, teacherFolder)), ("student", student) })
+        {
+            try
+            {
+                shape.ValidateShape();
+            }
+            catch (StudentShapeException e)
+            {
+                await error.WriteLineAsync($"{Name}: the {model} cannot be built: {string.Join("; ", e.Problems.Select(p => $"{p.Field}: {p.Message}"))}").ConfigureAwait(false);
+                return DistillCommandLine.BadUsage;
+            }
         }
-        var corpus = LoadCorpus();
-        if (corpus.Length < 10_000)
+        string corpus;
+        try
         {
-            Console.Error.WriteLine($"distill demo: {CorpusFolder} holds only {corpus.Length} bytes of text; the demo needs at least 10 kB");
+            corpus = DemoCorpus.Write(sources, Path.Join(folder, "data"));
+        }
+        catch (Exception e) when (e is DemoException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"{Name}: {e.Message}").ConfigureAwait(false);
             return DistillCommandLine.Failure;
         }
-        var split = corpus.Length * 9 / 10;
-        var train = corpus.AsMemory(0, split);
-        var validation = corpus.AsMemory(split);
+        var teacherOptions = settings.TeacherOptions(Path.Join(folder, "data", corpus), teacherFolder);
+        view.Header(settings, storePath, string.Join(", ", sources));
 
-        const int Context = 64, Batch = 16;
-        var config = new ModelConfig
+        var teacher = await TeacherAsync(teacherOptions, view, error, cancellationToken).ConfigureAwait(false);
+        if (teacher is null)
         {
-            ModelType = "gpt2",
-            VocabSize = 256,
-            HiddenSize = 128,
-            NumLayers = 2,
-            NumHeads = 4,
-            NumKeyValueHeads = 4,
-            HeadDim = 32,
-            IntermediateSize = 512,
-            MaxPositions = Context,
-            NormEps = 1e-5,
-            Activation = "gelu_new",
-            TieWordEmbeddings = true,
-            QkvBias = true,
-            AttentionOutputBias = true,
-            MlpBias = true,
-        };
-        using var model = CausalLanguageModel.CreateInitialized(config, (ulong)seed);
-        using var optimizer = AdamW.ForModule(model, learningRate: 2e-3, weightDecay: 0.1, beta2: 0.95);
-        var schedule = new CosineSchedule(2e-3, 2e-4, WarmupSteps: Math.Min(30, steps / 10), DecaySteps: steps);
-        var random = new Random(seed);
-
-        if (!json)
-        {
-            AnsiConsole.MarkupLine($"[bold]Distill engine demo[/]: a {model.ParameterCount():N0}-parameter GPT-2 learns English byte by byte from {corpus.Length / 1024:N0} kB of license texts.");
-            AnsiConsole.MarkupLine($"libtorch {TorchRuntime.Version}, {TorchRuntime.Threads} threads, {steps} steps of {Batch}×{Context} tokens.");
+            return DistillCommandLine.Failure;
         }
 
-        var history = new List<(int Step, double Train, double Validation, double TokensPerSecond)>();
-        var clock = Stopwatch.StartNew();
-        var windowStart = clock.Elapsed;
-        var windowLoss = 0.0;
-        var windowSteps = 0;
-        for (var step = 0; step < steps; step++)
+        await File.WriteAllTextAsync(Path.Join(folder, "pipeline.json"), settings.Manifest($"data/{corpus}"), cancellationToken).ConfigureAwait(false);
+        UploadPlan plan;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            optimizer.LearningRate = schedule.At(step);
-            using (TensorScope.Begin())
+            plan = UploadClient.Check(folder);
+        }
+        catch (UploadFolderException e)
+        {
+            await error.WriteLineAsync($"{Name}: {folder} cannot be submitted:").ConfigureAwait(false);
+            foreach (var problem in e.Problems)
             {
-                var (input, target) = Sample(train.Span, Batch, Context, random);
-                var logits = model.Forward(input).Logits!;
-                var loss = Functional.CrossEntropy(logits.View(-1, config.VocabSize), target.View(-1));
-                loss.Backward();
-                Functional.ClipGradNorm([.. optimizer.Parameters], 1.0);
-                optimizer.Step();
-                optimizer.ZeroGrad();
-                windowLoss += loss.ToDouble();
-                windowSteps++;
+                await error.WriteLineAsync($"  {problem}").ConfigureAwait(false);
             }
-            if ((step + 1) % 25 == 0 || step + 1 == steps)
+            return DistillCommandLine.Failure;
+        }
+
+        await using var store = await OpenStoreAsync(storePath, cancellationToken).ConfigureAwait(false);
+        // Errors only: the handlers' warnings (a run failed, with its reasons) repeat what the demo prints at the end.
+        using var loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(LogLevel.Error)
+            .AddProvider(new TextWriterLoggerProvider(error, json: false, store.Time, LogLevel.Error)));
+        var pipeline = new DemoPipeline(store, loggers);
+        var (runId, outcome) = await view.ShowProgressAsync(progress => pipeline.RunAsync(plan, progress, cancellationToken)).ConfigureAwait(false);
+
+        var summary = Summarize(settings, store, runId, outcome, teacher, clock.Elapsed);
+        view.Finished(summary);
+        if (outcome is PipelineFailed failed)
+        {
+            await error.WriteLineAsync($"{Name}: run {runId} failed{(failed.FailedStage is { } stage ? $" at stage {stage}" : "")}:").ConfigureAwait(false);
+            foreach (var reason in failed.Reasons)
             {
-                var elapsed = (clock.Elapsed - windowStart).TotalSeconds;
-                var tokensPerSecond = windowSteps * Batch * Context / Math.Max(elapsed, 1e-9);
-                var validationLoss = Evaluate(model, validation.Span, Batch, Context, config.VocabSize);
-                history.Add((step + 1, windowLoss / windowSteps, validationLoss, tokensPerSecond));
-                if (!json)
+                await error.WriteLineAsync($"  {reason}").ConfigureAwait(false);
+            }
+            return DistillCommandLine.Failure;
+        }
+        return DistillCommandLine.Ok;
+    }
+
+    /// <summary>The store the demo runs its pipeline on (the one place it is opened).</summary>
+    private static Task<LocalStore> OpenStoreAsync(string storePath, CancellationToken cancellationToken) =>
+        LocalStore.OpenAsync(storePath, TimeProvider.System, cancellationToken);
+
+    /// <summary>Where a blob folder of the store is on this machine.</summary>
+    private static string LocalPath(LocalStore store, BlobLocation location) =>
+        Path.Join(store.Blobs.Root, location.Container, location.Name.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>The teacher's training.json: the valid one an earlier demo left, or a new training's; null after writing why there is none.</summary>
+    private static async Task<PretrainingReport?> TeacherAsync(PretrainingOptions options, IDemoView view, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (DemoTeacher.IsUsable(options, out var problem))
+        {
+            var cached = PretrainingJob.ReadReport(options.OutputFolder);
+            view.TeacherReady(cached, trainedNow: false);
+            return cached;
+        }
+        if (problem is not null)
+        {
+            view.Note($"The teacher in {options.OutputFolder} cannot be used ({problem}); training a new one.");
+            DemoTeacher.Delete(options.OutputFolder);
+        }
+        PretrainingReport report;
+        try
+        {
+            report = await view.ShowProgressAsync(async progress =>
+            {
+                try
                 {
-                    AnsiConsole.MarkupLine($"step {step + 1,5}  train loss {windowLoss / windowSteps,6:F3}  validation loss {validationLoss,6:F3}  {tokensPerSecond,8:N0} tokens/s");
+                    return await new PretrainingJob(options).RunAsync(progress.Teacher, cancellationToken).ConfigureAwait(false);
                 }
-                windowLoss = 0;
-                windowSteps = 0;
-                windowStart = clock.Elapsed;
-            }
+                catch (Exception e) when (e is PretrainingFolderException or CheckpointException or CheckpointMismatchException)
+                {
+                    // An interrupted training the demo cannot resume (other settings, a damaged checkpoint): start over.
+                    view.Note($"The unfinished teacher training in {options.OutputFolder} cannot be resumed ({e.Message}); starting over.");
+                    DemoTeacher.Delete(options.OutputFolder);
+                    return await new PretrainingJob(options).RunAsync(progress.Teacher, cancellationToken).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
         }
-
-        const string Prompt = "This program is free software";
-        var sample = Generate(model, Prompt, 120, Context, (ulong)seed);
-        var first = history[0];
-        var last = history[^1];
-        var meanSpeed = (double)steps * Batch * Context / clock.Elapsed.TotalSeconds;
-        if (json)
+        catch (DataFormatException e)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                parameters = model.ParameterCount(),
-                steps,
-                firstValidationLoss = first.Validation,
-                finalValidationLoss = last.Validation,
-                tokensPerSecond = meanSpeed,
-                seconds = clock.Elapsed.TotalSeconds,
-                sample,
-            }));
+            await TrainTeacherCommand.WriteDataProblemsAsync(error, Name, e).ConfigureAwait(false);
+            return null;
         }
-        else
+        catch (Exception e) when (e is PretrainingFolderException or TokenizerFormatException or CheckpointException or CheckpointMismatchException
+            or ModelCheckpointException or SafeTensorsFormatException or TrainerOptionsException or IOException or UnauthorizedAccessException)
         {
-            var table = new Table().AddColumns("", "value");
-            table.AddRow("parameters", $"{model.ParameterCount():N0}");
-            table.AddRow("validation loss (nats/byte)", $"{first.Validation:F3} at step {first.Step} → {last.Validation:F3} at step {last.Step}");
-            table.AddRow("training speed", $"{meanSpeed:N0} tokens/s over {clock.Elapsed.TotalSeconds:F1} s");
-            table.AddRow("sample (top-10)", Markup.Escape(sample.ReplaceLineEndings(" ")));
-            AnsiConsole.Write(table);
+            await error.WriteLineAsync($"{Name}: the teacher cannot be trained in {options.OutputFolder}: {e.Message}").ConfigureAwait(false);
+            return null;
         }
-        return last.Validation < first.Validation ? DistillCommandLine.Ok : DistillCommandLine.Failure;
+        if (!report.Completed)
+        {
+            await error.WriteLineAsync($"{Name}: the teacher's training stopped at step {report.Step} of {report.TotalSteps}; run the demo again to resume it.").ConfigureAwait(false);
+            return null;
+        }
+        view.TeacherReady(report, trainedNow: true);
+        return report;
     }
 
-    private static byte[] LoadCorpus()
+    private static DemoSummary Summarize(DemoSettings settings, LocalStore store, string runId, DistillEventData outcome, PretrainingReport teacher, TimeSpan elapsed)
     {
-        if (!Directory.Exists(CorpusFolder))
+        var summary = new DemoSummary
         {
-            return [];
-        }
-        using var buffer = new MemoryStream();
-        foreach (var file in Directory.GetFiles(CorpusFolder).Order(StringComparer.Ordinal))
+            Status = outcome is PipelineCompleted ? "completed" : "failed",
+            RunId = runId,
+            Method = settings.Method,
+            Store = store.Root,
+            Seconds = elapsed.TotalSeconds,
+        };
+        if (outcome is PipelineFailed failed)
         {
-            var info = new FileInfo(file);
-            if (info.Length is > 0 and < 1_000_000 && (info.Attributes & FileAttributes.ReparsePoint) == 0)
-            {
-                var bytes = File.ReadAllBytes(file);
-                buffer.Write(bytes);
-                buffer.WriteByte((byte)'\n');
-            }
+            // A gate the student missed fails the run after the evaluation wrote its report.
+            var written = LocalPath(store, BlobPaths.Report(runId));
+            return summary with { FailedStage = failed.FailedStage, Reasons = failed.Reasons, Report = Directory.Exists(written) ? written : null };
         }
-        return buffer.ToArray();
+        var completed = (PipelineCompleted)outcome;
+        var c = completed.Comparison;
+        var studentFolder = LocalPath(store, completed.Student);
+        return summary with
+        {
+            Teacher = new DemoModelSummary(c.TeacherParameters, WeightBytes(teacher.Folder), c.TeacherPerplexity, c.TeacherTokensPerSecond, teacher.Folder),
+            Student = new DemoModelSummary(c.StudentParameters, WeightBytes(studentFolder), c.StudentPerplexity, c.StudentTokensPerSecond, studentFolder),
+            PerplexityRatio = c.PerplexityRatio,
+            SizeRatio = c.SizeRatio,
+            Speedup = c.Speedup,
+            TopOneAgreement = c.TopOneAgreement,
+            ForwardKl = c.ForwardKl,
+            UniformPerplexity = teacher.VocabSize,
+            Report = LocalPath(store, completed.Report),
+        };
     }
 
-    private static (Tensor Input, Tensor Target) Sample(ReadOnlySpan<byte> data, int batch, int context, Random random)
-    {
-        var input = new long[batch * context];
-        var target = new long[batch * context];
-        for (var b = 0; b < batch; b++)
-        {
-            var start = random.Next(data.Length - context - 1);
-            for (var t = 0; t < context; t++)
-            {
-                input[b * context + t] = data[start + t];
-                target[b * context + t] = data[start + t + 1];
-            }
-        }
-        return (Tensor.FromArray(input, batch, context), Tensor.FromArray(target, batch, context));
-    }
-
-    private static double Evaluate(CausalLanguageModel model, ReadOnlySpan<byte> data, int batch, int context, int vocab)
-    {
-        model.Eval();
-        using var noGrad = TorchRuntime.NoGrad();
-        using var scope = TensorScope.Begin();
-        var random = new Random(12345);
-        var total = 0.0;
-        const int Batches = 4;
-        for (var i = 0; i < Batches; i++)
-        {
-            var (input, target) = Sample(data, batch, context, random);
-            total += Functional.CrossEntropy(model.Forward(input).Logits!.View(-1, vocab), target.View(-1)).ToDouble();
-        }
-        model.Train();
-        return total / Batches;
-    }
-
-    private static string Generate(CausalLanguageModel model, string prompt, int length, int context, ulong seed)
-    {
-        model.Eval();
-        using var noGrad = TorchRuntime.NoGrad();
-        using var generator = new Generator(seed);
-        var bytes = new List<byte>(Encoding.UTF8.GetBytes(prompt));
-        for (var i = 0; i < length; i++)
-        {
-            using var scope = TensorScope.Begin();
-            var window = bytes.Skip(Math.Max(0, bytes.Count - context)).Select(b => (long)b).ToArray();
-            var logits = model.Forward(Tensor.FromArray(window, 1, window.Length)).Logits!;
-            var (top, indices) = logits.Select(1, window.Length - 1).TopK(10);
-            var choice = (top / 0.8).Softmax(-1).Multinomial(1, generator: generator);
-            var next = indices.Gather(-1, choice).ToInt64();
-            if (next is < 32 and not 10)
-            {
-                next = 32;
-            }
-            bytes.Add((byte)next);
-        }
-        model.Train();
-        return Encoding.UTF8.GetString([.. bytes]);
-    }
+    /// <summary>The bytes of a model folder's weights (model.safetensors, or its shards); 0 when there are none.</summary>
+    private static long WeightBytes(string folder) =>
+        Directory.Exists(folder) ? Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length) : 0;
 }

@@ -7,9 +7,10 @@ namespace Distill.Cli.Commands;
 /// <summary>
 /// Draws a <see cref="PretrainingJob"/>'s progress as Spectre.Console bars: the tokenizer (input bytes read), the
 /// tokenization (input bytes), and the training (steps, with loss, validation loss, tokens/s and ETA in the
-/// description). Reports arrive on the job's threads; Spectre's tasks take updates from any thread.
+/// description, each after <paramref name="prefix"/>). Reports arrive on the job's threads; Spectre's tasks take updates
+/// from any thread.
 /// </summary>
-internal sealed class PretrainingProgressView(ProgressContext context) : IProgress<PretrainingProgress>
+internal sealed class PretrainingProgressView(ProgressContext context, string prefix = "") : IProgress<PretrainingProgress>
 {
     private readonly Dictionary<PretrainingStage, ProgressTask> _tasks = [];
     private readonly Lock _lock = new();
@@ -29,7 +30,7 @@ internal sealed class PretrainingProgressView(ProgressContext context) : IProgre
                     var label = value.Stage == PretrainingStage.TrainingTokenizer ? "tokenizer" : "tokenizing";
                     if (value.Message is { } note)
                     {
-                        task.Description = Markup.Escape($"{label}: {note}");
+                        task.Description = Markup.Escape($"{prefix}{label}: {note}");
                         if (value.Total == 0)
                         {
                             task.MaxValue = 1;
@@ -38,7 +39,7 @@ internal sealed class PretrainingProgressView(ProgressContext context) : IProgre
                     }
                     else
                     {
-                        task.Description = Markup.Escape($"{label}: {CliConsole.Bytes(value.Done)} of {CliConsole.Bytes(value.Total)}");
+                        task.Description = Markup.Escape($"{prefix}{label}: {CliConsole.Bytes(value.Done)} of {CliConsole.Bytes(value.Total)}");
                     }
                     if (value.Total > 0)
                     {
@@ -52,12 +53,12 @@ internal sealed class PretrainingProgressView(ProgressContext context) : IProgre
                     if (value.Training is not { } training)
                     {
                         _resumed = value.Message;
-                        task.Description = Markup.Escape($"training: {value.Message}");
+                        task.Description = Markup.Escape($"{prefix}training: {value.Message}");
                         break;
                     }
                     _validationLoss = training.ValidationLoss ?? _validationLoss;
                     var culture = CultureInfo.InvariantCulture;
-                    var text = string.Create(culture, $"training: step {training.Step:N0}/{training.TotalSteps:N0}  loss {training.Loss:F3}");
+                    var text = prefix + string.Create(culture, $"training: step {training.Step:N0}/{training.TotalSteps:N0}  loss {training.Loss:F3}");
                     if (_validationLoss is { } validation)
                     {
                         text += string.Create(culture, $"  validation {validation:F3}");
@@ -73,7 +74,7 @@ internal sealed class PretrainingProgressView(ProgressContext context) : IProgre
                     task.IsIndeterminate = false;
                     task.MaxValue = 1;
                     task.Value = 1;
-                    task.Description = Markup.Escape(value.Message ?? "saving");
+                    task.Description = Markup.Escape(prefix + (value.Message ?? "saving"));
                     break;
             }
         }
@@ -88,7 +89,7 @@ internal sealed class PretrainingProgressView(ProgressContext context) : IProgre
             {
                 earlier.Value = earlier.MaxValue;
             }
-            task = context.AddTask(stage.ToString(), maxValue: 1);
+            task = context.AddTask(Markup.Escape(prefix + stage), maxValue: 1);
             _tasks[stage] = task;
         }
         return task;
