@@ -17,10 +17,11 @@ public sealed record ComparisonMachine
     public double? LoadAverageAtEnd { get; init; }
 
     /// <summary>
-    /// True when a load average exceeded the cores: other work shared them, so the wall-clock times are longer than
-    /// the comparison alone would take.
+    /// True when a load average exceeded the cores by more than one: other work shared them, so the wall-clock times
+    /// are longer than the comparison alone would take. The comparison itself keeps every core busy (one libtorch
+    /// thread, OpenBLAS's threads in the matrix products), so a load average equal to the cores is its own.
     /// </summary>
-    public bool WasLoaded => Math.Max(LoadAverageAtStart ?? 0, LoadAverageAtEnd ?? 0) > ProcessorCount;
+    public bool WasLoaded => Math.Max(LoadAverageAtStart ?? 0, LoadAverageAtEnd ?? 0) > ProcessorCount + 1;
 
     /// <summary>The one-minute load average now, from /proc/loadavg; null where it cannot be read.</summary>
     public static double? ReadLoadAverage()

@@ -95,7 +95,7 @@ public sealed record ComparisonReport
         if (m.WasLoaded)
         {
             text.AppendLine();
-            text.AppendLine(c, $"**The machine was loaded**: other work shared its {m.ProcessorCount} cores (a load average above {m.ProcessorCount}), so every wall-clock time here is longer than the comparison alone would take. The times still compare the methods with each other only roughly, since the load changed while they ran.");
+            text.AppendLine(c, $"**The machine was loaded**: other work shared its {m.ProcessorCount} cores (a load average above {m.ProcessorCount + 1}, where the comparison alone keeps about {m.ProcessorCount}), so every wall-clock time here is longer than the comparison alone would take. The times still compare the methods with each other only roughly, since the load changed while they ran.");
         }
         text.AppendLine();
         text.AppendLine("| method | perplexity ↓ | top-1 agreement ↑ | KL to teacher ↓ | wall-clock (s) | CPU time (s) |");

@@ -80,6 +80,17 @@ public sealed class ComparisonReportTests
         Assert.DoesNotContain(lines, l => l.StartsWith("- **kd**", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(2.0, 2.9, false)]
+    [InlineData(3.1, 1.0, true)]
+    [InlineData(0.5, 3.5, true)]
+    public void WasLoaded_TheComparisonsOwnLoad_IsNotOtherWork(double atStart, double atEnd, bool expected)
+    {
+        var machine = Report().Machine with { LoadAverageAtStart = atStart, LoadAverageAtEnd = atEnd };
+
+        Assert.Equal(expected, machine.WasLoaded);
+    }
+
     [Fact]
     public void ToMarkdown_BehindKdAndALoadedMachine_AreSaid()
     {
