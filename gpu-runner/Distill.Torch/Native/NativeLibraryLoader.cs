@@ -66,6 +66,7 @@ internal static class NativeLibraryLoader
             "It is built by building gpu-runner/Distill.Torch; run ./eng/setup.sh to install libtorch and build it.");
 
         OpenBlasCoreType.Apply();
+        OpenMpWaitPolicy.Apply();
         nint handle;
         try
         {

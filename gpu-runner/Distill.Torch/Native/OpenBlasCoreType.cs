@@ -9,7 +9,7 @@ namespace Distill.Torch.Native;
 /// to its generic SSE3 kernels ("Prescott"), about 4× slower at sgemm per core than its AVX-512 ones. A value the user
 /// set for OPENBLAS_CORETYPE is left alone; another BLAS ignores the variable.
 /// </summary>
-internal static partial class OpenBlasCoreType
+internal static class OpenBlasCoreType
 {
     internal const string Variable = "OPENBLAS_CORETYPE";
 
@@ -30,17 +30,9 @@ internal static partial class OpenBlasCoreType
     /// <summary>Sets OPENBLAS_CORETYPE for this process and the processes it starts, unless it is set already.</summary>
     internal static void Apply()
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)) || ForThisCpu() is not { } core)
+        if (ForThisCpu() is { } core)
         {
-            return;
-        }
-        // OpenBLAS reads the native environment (getenv) when it loads; the managed copy is what child processes get.
-        if (setenv(Variable, core, 0) == 0)
-        {
-            Environment.SetEnvironmentVariable(Variable, core);
+            NativeEnvironment.SetDefault(Variable, core);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
 }
