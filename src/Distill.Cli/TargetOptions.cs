@@ -30,8 +30,18 @@ internal sealed class TargetOptions
         Description = $"With --target azurite: Azurite's blob port (default: ${PipelineTargets.AzuritePortVariable}, else {PipelineTargets.DefaultAzuritePort}).",
     }.Validate(value => value is null or (>= 1 and <= 65535) ? null : $"--azurite-port {value} is not a port (1 to 65535)");
 
-    /// <summary>The options to add to a command.</summary>
+    /// <summary>The options a command takes to choose its target.</summary>
     public IEnumerable<Option> All => [Target, Store, Config, AzuritePort];
+
+    /// <summary>Adds <see cref="All"/> to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
 
     /// <summary>
     /// The target the command line (and environment) chooses, its options checked; null after writing every problem to

@@ -22,10 +22,7 @@ internal static class StatusCommand
         var target = new TargetOptions();
         var json = CommandOptions.Json();
         var command = new Command("status", "Show the runs in the store, or one run's stages and outcome.") { run, json };
-        foreach (var option in target.All)
-        {
-            command.Options.Add(option);
-        }
+        target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;

@@ -25,10 +25,7 @@ internal static class SubmitCommand
         var target = new TargetOptions();
         var json = CommandOptions.Json();
         var command = new Command("submit", "Upload a run folder (manifest last) and start its run.") { folder, json };
-        foreach (var option in target.All)
-        {
-            command.Options.Add(option);
-        }
+        target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;

@@ -23,10 +23,7 @@ internal static class UpCommand
         var runners = new Option<int>("--runners") { Description = "Runner processes to start (0: only the handlers).", DefaultValueFactory = _ => 1 }.AtLeast(0);
         var json = new Option<bool>("--json") { Description = "Log one JSON object per line." };
         var command = new Command("up", "Run the pipeline locally: the handlers and N runners on a store folder, until Ctrl+C.") { runners, json };
-        foreach (var option in target.All)
-        {
-            command.Options.Add(option);
-        }
+        target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;

@@ -29,10 +29,7 @@ internal static class WatchCommand
         var target = new TargetOptions();
         var json = new Option<bool>("--json") { Description = "Print each event as a CloudEvent, one JSON object per line." };
         var command = new Command("watch", "Follow a run's events until it completes or fails (exit 0 or 1).") { run, json };
-        foreach (var option in target.All)
-        {
-            command.Options.Add(option);
-        }
+        target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;

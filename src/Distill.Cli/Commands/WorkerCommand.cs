@@ -30,10 +30,7 @@ internal static class WorkerCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of text." };
 
         var command = new Command("worker", "Run stages from the target's stage queue (a GPU runner on this machine).") { runnerId, once, idleExit, json };
-        foreach (var option in target.All)
-        {
-            command.Options.Add(option);
-        }
+        target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var writers = parse.InvocationConfiguration;
