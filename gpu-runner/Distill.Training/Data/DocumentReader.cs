@@ -43,6 +43,42 @@ public sealed class DocumentReader(DataOptions options)
             .ToList();
     }
 
+    /// <summary>
+    /// The data files several inputs stand for (files, and the data files below folders), without repeats, in ordinal
+    /// order; every missing input and empty folder is reported at once.
+    /// </summary>
+    public static List<string> ListFiles(IReadOnlyList<string> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var problems = new List<DataProblem>();
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var input in inputs)
+        {
+            if (File.Exists(input))
+            {
+                files.Add(Path.GetFullPath(input));
+            }
+            else if (Directory.Exists(input))
+            {
+                var listed = ListFiles(input);
+                if (listed.Count == 0)
+                {
+                    problems.Add(new DataProblem(input, 0, "the folder holds no .jsonl, .txt, .text or .md files"));
+                }
+                files.UnionWith(listed);
+            }
+            else
+            {
+                problems.Add(new DataProblem(input, 0, "no such file or folder"));
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new DataFormatException(problems);
+        }
+        return [.. files];
+    }
+
     private static bool IsDataFile(string path)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();

@@ -76,7 +76,11 @@ public sealed class TokenDatasetBuilder
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        var files = ResolveInputs(inputs);
+        if (inputs.Count == 0)
+        {
+            throw new ArgumentException("no input files or folders were given", nameof(inputs));
+        }
+        var files = DocumentReader.ListFiles(inputs);
         var hashes = new string[files.Count];
         for (var i = 0; i < files.Count; i++)
         {
@@ -373,41 +377,6 @@ public sealed class TokenDatasetBuilder
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    private static List<string> ResolveInputs(IReadOnlyList<string> inputs)
-    {
-        if (inputs.Count == 0)
-        {
-            throw new ArgumentException("no input files or folders were given", nameof(inputs));
-        }
-        var problems = new List<DataProblem>();
-        var files = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var input in inputs)
-        {
-            if (File.Exists(input))
-            {
-                files.Add(Path.GetFullPath(input));
-            }
-            else if (Directory.Exists(input))
-            {
-                var listed = DocumentReader.ListFiles(input);
-                if (listed.Count == 0)
-                {
-                    problems.Add(new DataProblem(input, 0, "the folder holds no .jsonl, .txt, .text or .md files"));
-                }
-                files.UnionWith(listed);
-            }
-            else
-            {
-                problems.Add(new DataProblem(input, 0, "no such file or folder"));
-            }
-        }
-        if (problems.Count > 0)
-        {
-            throw new DataFormatException(problems);
-        }
-        return files.ToList();
     }
 
     private static string HashFile(string path)

@@ -65,7 +65,7 @@ public sealed class PretrainingJob
     /// <exception cref="CheckpointException">The checkpoint to resume from cannot be read.</exception>
     public async Task<PretrainingReport> RunAsync(IProgress<PretrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var files = ResolveInputs(_options.Inputs);
+        var files = DocumentReader.ListFiles(_options.Inputs);
         var givenTokenizer = _options.Tokenizer is null ? null : TokenizerFiles.ResolveJson(_options.Tokenizer);
         if (givenTokenizer is not null)
         {
@@ -303,38 +303,6 @@ public sealed class PretrainingJob
             text.Append(culture, $"file={file} sha256={Convert.ToHexStringLower(SHA256.HashData(stream))}\n");
         }
         return text.ToString();
-    }
-
-    /// <summary>The data files the inputs stand for, in ordinal order; every missing input listed at once.</summary>
-    private static List<string> ResolveInputs(IReadOnlyList<string> inputs)
-    {
-        var problems = new List<DataProblem>();
-        var files = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var input in inputs)
-        {
-            if (File.Exists(input))
-            {
-                files.Add(Path.GetFullPath(input));
-            }
-            else if (Directory.Exists(input))
-            {
-                var listed = DocumentReader.ListFiles(input);
-                if (listed.Count == 0)
-                {
-                    problems.Add(new DataProblem(input, 0, "the folder holds no .jsonl, .txt, .text or .md files"));
-                }
-                files.UnionWith(listed);
-            }
-            else
-            {
-                problems.Add(new DataProblem(input, 0, "no such file or folder"));
-            }
-        }
-        if (problems.Count > 0)
-        {
-            throw new DataFormatException(problems);
-        }
-        return [.. files];
     }
 
     private static void WriteAtomically(string path, string text)
