@@ -41,18 +41,7 @@ public static class EngineSuite
         {
             RunTraining(peer, plan, rows, notes, progress, cancellationToken);
         }
-        notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
-
-        var machine = PeerSuite.Machine(hello, threads);
-        return new BenchReport
-        {
-            Suite = "engine",
-            PeerName = "PyTorch " + machine.PeerTorchVersion + " eager",
-            Machine = machine,
-            Rows = rows,
-            Notes = notes,
-            Seconds = clock.Elapsed.TotalSeconds,
-        };
+        return PeerSuite.Report("engine", hello, threads, rows, notes, clock);
     }
 
     private static void RunSgemm(PeerProcess peer, EnginePlan plan, List<BenchRow> rows, TextWriter progress, CancellationToken cancellationToken)
@@ -60,10 +49,8 @@ public static class EngineSuite
         foreach (var (n, warmup, repeats) in plan.Sgemm)
         {
             progress.WriteLine($"engine: sgemm {n}³");
-            var measured = PeerSuite.Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
-            var gigaflop = 2.0 * n * n * n / 1e9;
-            rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", Summary.Of(measured.Ours.Select(s => gigaflop / s)),
-                Summary.Of(measured.Theirs.Select(s => gigaflop / s)), Goal.AtLeast(0.95), Empty, Empty));
+            var (ours, theirs) = PeerSuite.Sgemm(peer, n, warmup, repeats, cancellationToken);
+            rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", ours, theirs, Goal.AtLeast(0.95), Empty, Empty));
         }
     }
 

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Distill.Bench.Engine;
 using Distill.Bench.Measurement;
 using Distill.Bench.Peers;
 using Distill.Bench.Reporting;
@@ -53,6 +55,35 @@ public static class PeerSuite
             var (ours, theirs) = Interleaved.Measure(local, remote, warmup, repeats, cancellationToken);
             return new Measured(ours, theirs, local.Results(), remote.Results());
         }
+    }
+
+    /// <summary>
+    /// sgemm n³ on both sides, as GFLOP/s per timed run: the same OpenBLAS kernel behind both, so the ratio is ≈ 1 and
+    /// the best run is the machine's peak.
+    /// </summary>
+    public static (Summary Ours, Summary Theirs) Sgemm(PeerProcess peer, int n, int warmup, int repeats, CancellationToken cancellationToken)
+    {
+        var measured = Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
+        var gigaflop = 2.0 * n * n * n / 1e9;
+        return (Summary.Of(measured.Ours.Select(s => gigaflop / s)), Summary.Of(measured.Theirs.Select(s => gigaflop / s)));
+    }
+
+    /// <summary>The suite's report: its rows, its notes and the note every alternating suite ends with, the machine, its time.</summary>
+    public static BenchReport Report(string suite, JsonObject hello, int threads, List<BenchRow> rows, List<string> notes, Stopwatch clock)
+    {
+        ArgumentNullException.ThrowIfNull(notes);
+        ArgumentNullException.ThrowIfNull(clock);
+        notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
+        var machine = Machine(hello, threads);
+        return new BenchReport
+        {
+            Suite = suite,
+            PeerName = "PyTorch " + machine.PeerTorchVersion + " eager",
+            Machine = machine,
+            Rows = rows,
+            Notes = notes,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>A number a side reported when its case closed.</summary>

@@ -34,10 +34,7 @@ public static class TrainingSuite
 
         var (n, warmup, repeats) = plan.Sgemm;
         progress.WriteLine($"training: sgemm {n}³, for the peak");
-        var sgemm = PeerSuite.Measure(DistillCases.Sgemm(n), peer, new JsonObject { ["case"] = "sgemm", ["n"] = n }, warmup, repeats, cancellationToken);
-        var gigaflop = 2.0 * n * n * n / 1e9;
-        var peak = Summary.Of(sgemm.Ours.Select(s => gigaflop / s));
-        var peerPeak = Summary.Of(sgemm.Theirs.Select(s => gigaflop / s));
+        var (peak, peerPeak) = PeerSuite.Sgemm(peer, n, warmup, repeats, cancellationToken);
         rows.Add(new BenchRow($"sgemm {n}³", "GFLOP/s", peak, peerPeak, Goal.AtLeast(0.95), Empty, Empty));
         // The peak is the machine's, not a side's: the same OpenBLAS kernel serves both, and on a shared machine the
         // best run is the one least disturbed.
@@ -63,17 +60,7 @@ public static class TrainingSuite
         var settings = plan.Settings;
         notes.Add(PeerSuite.Invariant($"GFLOP/s = (6·N + 12·L·H·Q·T) FLOP per token (nanoGPT's estimate_mfu; H query heads, Q head dimension, T context) × tokens/s at the median step. N counts the parameters that multiply activations: all of them but the lookup-only embeddings (GPT-2's position embeddings; the Llama's token embedding, its head being untied), as nanoGPT subtracts wpe and keeps the tied wte. The fraction is of the peak: the best sgemm {n}³ run of either side, {peakGflops:F0} GFLOP/s."));
         notes.Add(PeerSuite.Invariant($"Step: forward, fp32 cross-entropy, backward, clip to norm {settings.Clip}, AdamW (lr {settings.LearningRate}, betas {settings.Beta1}/{settings.Beta2}, weight decay {settings.WeightDecay} on matrices and embeddings), zero-grad; dropout 0. Distill runs its trainer's step: LanguageModelingObjective, whose head and loss run in chunks of {plan.ChunkTokens} positions with a backward each, then the backward through the model (one chunk at these batch sizes). The PyTorch peer computes the loss unchunked over all logits, the usual PyTorch step, with torch.optim.AdamW's defaults (no foreach in 1.13)."));
-        notes.Add("The two sides run alternately, one timed run each in turn after both warmed up, so load from other processes falls on both columns alike.");
-        var machine = PeerSuite.Machine(hello, threads);
-        return new BenchReport
-        {
-            Suite = "training",
-            PeerName = "PyTorch " + machine.PeerTorchVersion + " eager",
-            Machine = machine,
-            Rows = rows,
-            Notes = notes,
-            Seconds = clock.Elapsed.TotalSeconds,
-        };
+        return PeerSuite.Report("training", hello, threads, rows, notes, clock);
     }
 
     private static JsonObject Request(TrainingModel model, TrainingSettings settings) => new()
